@@ -1,0 +1,3 @@
+from formcheck.cli.app import main
+
+main()

@@ -1,0 +1,1 @@
+"""The `formcheck` command line (typer)."""

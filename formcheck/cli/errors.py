@@ -1,0 +1,9 @@
+"""One place that turns expected failures into one-line messages instead of tracebacks."""
+
+from __future__ import annotations
+
+
+class UserError(Exception):
+    """A problem the user can fix (bad input, unwritable output, ...): printed as one line."""
+
+    exit_code = 2

@@ -1,0 +1,1 @@
+"""Pose estimation: MediaPipe Tasks landmarker, models, smoothing, landmark tracks."""

@@ -1,0 +1,201 @@
+"""Landmark data: one frame (`PoseFrame`) and a whole session (`PoseTrack`).
+
+Image landmarks are stored normalised (x, y in 0..1 of the upright frame, z relative)
+as MediaPipe returns them; `PoseFrame.pixels` converts to pixel units because angles on
+normalised coordinates of a non-square frame are wrong.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from enum import IntEnum
+from pathlib import Path
+
+import numpy as np
+
+N_LANDMARKS = 33
+TRACK_FORMAT = "formcheck-pose-track"
+TRACK_VERSION = 1
+
+
+class LM(IntEnum):
+    """MediaPipe Pose landmark indices."""
+
+    NOSE = 0
+    LEFT_EYE_INNER = 1
+    LEFT_EYE = 2
+    LEFT_EYE_OUTER = 3
+    RIGHT_EYE_INNER = 4
+    RIGHT_EYE = 5
+    RIGHT_EYE_OUTER = 6
+    LEFT_EAR = 7
+    RIGHT_EAR = 8
+    MOUTH_LEFT = 9
+    MOUTH_RIGHT = 10
+    LEFT_SHOULDER = 11
+    RIGHT_SHOULDER = 12
+    LEFT_ELBOW = 13
+    RIGHT_ELBOW = 14
+    LEFT_WRIST = 15
+    RIGHT_WRIST = 16
+    LEFT_PINKY = 17
+    RIGHT_PINKY = 18
+    LEFT_INDEX = 19
+    RIGHT_INDEX = 20
+    LEFT_THUMB = 21
+    RIGHT_THUMB = 22
+    LEFT_HIP = 23
+    RIGHT_HIP = 24
+    LEFT_KNEE = 25
+    RIGHT_KNEE = 26
+    LEFT_ANKLE = 27
+    RIGHT_ANKLE = 28
+    LEFT_HEEL = 29
+    RIGHT_HEEL = 30
+    LEFT_FOOT_INDEX = 31
+    RIGHT_FOOT_INDEX = 32
+
+
+# Skeleton edges used for drawing (pairs of landmark indices).
+POSE_CONNECTIONS: tuple[tuple[int, int], ...] = (
+    (11, 12), (11, 13), (13, 15), (12, 14), (14, 16),
+    (11, 23), (12, 24), (23, 24),
+    (23, 25), (25, 27), (27, 29), (29, 31), (27, 31),
+    (24, 26), (26, 28), (28, 30), (30, 32), (28, 32),
+    (0, 11), (0, 12),
+)
+
+
+def side_index(name: str, side: str) -> int:
+    """`side_index("hip", "left")` -> LM.LEFT_HIP."""
+    return int(LM[f"{side.upper()}_{name.upper()}"])
+
+
+@dataclass(frozen=True)
+class PoseFrame:
+    """Landmarks of one person in one frame; arrays are None when nobody was found."""
+
+    t_s: float
+    index: int
+    width: int
+    height: int
+    image: np.ndarray | None = None  # (33, 3) normalised x, y, z
+    world: np.ndarray | None = None  # (33, 3) metres, hip-centred
+    visibility: np.ndarray | None = None  # (33,)
+    presence: np.ndarray | None = None  # (33,)
+    n_people: int = 0  # how many people the landmarker saw
+
+    @property
+    def detected(self) -> bool:
+        return self.image is not None
+
+    @property
+    def pixels(self) -> np.ndarray:
+        """(33, 2) x, y in pixels of the upright frame."""
+        if self.image is None:
+            raise ValueError("no person in this frame")
+        return self.image[:, :2] * np.array([self.width, self.height], dtype=np.float64)
+
+
+@dataclass
+class PoseTrack:
+    """A session's landmarks as arrays; frames without a person hold NaN."""
+
+    t_s: np.ndarray  # (N,) seconds
+    image: np.ndarray  # (N, 33, 3)
+    world: np.ndarray  # (N, 33, 3)
+    visibility: np.ndarray  # (N, 33)
+    presence: np.ndarray  # (N, 33)
+    width: int
+    height: int
+    fps: float
+    meta: dict = field(default_factory=dict)  # source, model, created_at, ...
+    n_people: np.ndarray | None = None  # (N,) int
+
+    def __len__(self) -> int:
+        return int(self.t_s.shape[0])
+
+    @property
+    def detected(self) -> np.ndarray:
+        return ~np.isnan(self.image[:, 0, 0])
+
+    def frame(self, i: int) -> PoseFrame:
+        people = int(self.n_people[i]) if self.n_people is not None else int(self.detected[i])
+        if not self.detected[i]:
+            return PoseFrame(float(self.t_s[i]), i, self.width, self.height, n_people=people)
+        return PoseFrame(
+            float(self.t_s[i]), i, self.width, self.height,
+            self.image[i], self.world[i], self.visibility[i], self.presence[i], people,
+        )
+
+    def frames(self) -> Iterator[PoseFrame]:
+        for i in range(len(self)):
+            yield self.frame(i)
+
+    @classmethod
+    def from_frames(cls, frames: list[PoseFrame], fps: float, meta: dict | None = None,
+                    width: int | None = None, height: int | None = None) -> PoseTrack:
+        n = len(frames)
+        if width is None or height is None:
+            if not frames:
+                raise ValueError("an empty track needs width and height")
+            width, height = frames[0].width, frames[0].height
+        image = np.full((n, N_LANDMARKS, 3), np.nan, np.float32)
+        world = np.full((n, N_LANDMARKS, 3), np.nan, np.float32)
+        vis = np.zeros((n, N_LANDMARKS), np.float32)
+        pres = np.zeros((n, N_LANDMARKS), np.float32)
+        for i, f in enumerate(frames):
+            if f.detected:
+                image[i], world[i] = f.image, f.world
+                vis[i], pres[i] = f.visibility, f.presence
+        return cls(
+            t_s=np.array([f.t_s for f in frames], np.float64), image=image, world=world,
+            visibility=vis, presence=pres, width=int(width), height=int(height),
+            fps=float(fps), meta=dict(meta or {}),
+            n_people=np.array([f.n_people for f in frames], np.int16),
+        )
+
+    def save(self, path: str | Path) -> None:
+        """Write a compressed .npz (atomically)."""
+        from formcheck.report.atomic import atomic_path
+
+        header = {"format": TRACK_FORMAT, "version": TRACK_VERSION, "width": self.width,
+                  "height": self.height, "fps": self.fps, "meta": self.meta}
+        with atomic_path(path) as tmp:
+            with open(tmp, "wb") as fh:
+                np.savez_compressed(
+                    fh, header=np.array(json.dumps(header)), t_s=self.t_s,
+                    image=self.image.astype(np.float32), world=self.world.astype(np.float32),
+                    visibility=self.visibility.astype(np.float16),
+                    presence=self.presence.astype(np.float16),
+                    n_people=(self.n_people if self.n_people is not None
+                              else self.detected.astype(np.int16)),
+                )
+
+    @classmethod
+    def load(cls, path: str | Path) -> PoseTrack:
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                header = json.loads(str(z["header"]))
+                if header.get("format") != TRACK_FORMAT:
+                    raise ValueError("not a formcheck pose track")
+                if int(header.get("version", 0)) > TRACK_VERSION:
+                    raise ValueError(f"pose track version {header['version']} is newer than "
+                                     f"this formcheck reads ({TRACK_VERSION})")
+                return cls(
+                    t_s=z["t_s"].astype(np.float64), image=z["image"].astype(np.float64),
+                    world=z["world"].astype(np.float64),
+                    visibility=z["visibility"].astype(np.float64),
+                    presence=z["presence"].astype(np.float64),
+                    width=int(header["width"]), height=int(header["height"]),
+                    fps=float(header["fps"]), meta=dict(header.get("meta", {})),
+                    n_people=z["n_people"].astype(np.int16) if "n_people" in z else None,
+                )
+        except (OSError, KeyError, ValueError, json.JSONDecodeError) as exc:
+            raise ValueError(f"{path}: cannot read pose track ({exc})") from exc
+
+
+def is_track_file(path: str | Path) -> bool:
+    return str(path).lower().endswith(".npz")

@@ -1,0 +1,1 @@
+"""Session reports: the JSON record, and renderings for review."""

@@ -1,0 +1,201 @@
+"""The session report (JSON, `schema_version` 1): dataclasses, (de)serialisation, validation.
+
+A report is the durable record of a session; `formcheck report` renders it later.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from formcheck.report.atomic import write_text_atomic
+
+SCHEMA_VERSION = 1
+
+
+@dataclass
+class FaultEvent:
+    code: str
+    message: str
+    t_s: float
+    value: float | None = None  # the measurement that triggered it (degrees, seconds, ...)
+
+
+@dataclass
+class RepRecord:
+    index: int  # 1-based
+    side: str  # "left" | "right"
+    start_s: float
+    end_s: float
+    duration_s: float
+    key_angle: str  # measurement name, e.g. "hip_angle"
+    peak_angle: float
+    trough_angle: float
+    range_of_motion: float
+    up_s: float
+    hold_s: float
+    down_s: float
+    good: bool
+    set_index: int = 1
+    faults: list[FaultEvent] = field(default_factory=list)
+
+
+@dataclass
+class HoldRecord:
+    """A timed hold of a hold-type exercise (glute squeeze, stretch)."""
+
+    index: int
+    side: str
+    start_s: float
+    end_s: float
+    hold_s: float
+    good: bool
+    faults: list[FaultEvent] = field(default_factory=list)
+
+
+@dataclass
+class Summary:
+    rep_count: int = 0
+    good_rep_count: int = 0
+    hold_seconds: float = 0.0
+    fault_counts: dict[str, int] = field(default_factory=dict)
+    set_count: int = 0
+    per_side: dict[str, dict[str, float]] = field(default_factory=dict)  # side -> {reps, good, hold_s}
+
+
+@dataclass
+class Series:
+    """Key measurement over time, downsampled, for plots."""
+
+    name: str = ""
+    t_s: list[float] = field(default_factory=list)
+    value: list[float | None] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    exercise: str
+    side: str  # "left" | "right" | "both" | "unknown"
+    source: str
+    started_at: str  # ISO 8601
+    duration_s: float
+    fps: float
+    model: str
+    summary: Summary = field(default_factory=Summary)
+    reps: list[RepRecord] = field(default_factory=list)
+    holds: list[HoldRecord] = field(default_factory=list)
+    exercise_name: str = ""
+    mode: str = "analyze"  # "analyze" | "live"
+    partial: bool = False  # the input ended early or was interrupted
+    warnings: list[str] = field(default_factory=list)
+    frames: int = 0
+    frames_with_person: int = 0
+    series: Series = field(default_factory=Series)
+    prescription: dict[str, Any] = field(default_factory=dict)
+    schema_version: int = SCHEMA_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        return _clean(asdict(self))
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, allow_nan=False)
+
+    def write(self, path: str | Path) -> None:
+        write_text_atomic(path, self.to_json() + "\n")
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Report:
+        validate(d)
+        reps = [RepRecord(**{**r, "faults": [FaultEvent(**f) for f in r.get("faults", [])]})
+                for r in d.get("reps", [])]
+        holds = [HoldRecord(**{**h, "faults": [FaultEvent(**f) for f in h.get("faults", [])]})
+                 for h in d.get("holds", [])]
+        known = set(cls.__dataclass_fields__)
+        rest = {k: v for k, v in d.items() if k in known and k not in ("summary", "reps", "holds",
+                                                                       "series")}
+        return cls(**rest, summary=Summary(**d["summary"]), reps=reps, holds=holds,
+                   series=Series(**d.get("series", {})))
+
+
+class ReportError(ValueError):
+    """A report file that cannot be read: the message names the file and the problem."""
+
+
+def _clean(obj: Any) -> Any:
+    """Replace NaN/inf by None and round floats so reports stay valid, readable JSON."""
+    if isinstance(obj, float):
+        return None if not math.isfinite(obj) else round(obj, 4)
+    if isinstance(obj, dict):
+        return {k: _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    return obj
+
+
+_REQUIRED: dict[str, type | tuple[type, ...]] = {
+    "schema_version": int, "exercise": str, "side": str, "source": str, "started_at": str,
+    "duration_s": (int, float), "fps": (int, float), "model": str, "summary": dict, "reps": list,
+}
+_SUMMARY: dict[str, type | tuple[type, ...]] = {
+    "rep_count": int, "good_rep_count": int, "hold_seconds": (int, float), "fault_counts": dict,
+}
+_REP: dict[str, type | tuple[type, ...]] = {
+    "index": int, "side": str, "start_s": (int, float), "end_s": (int, float),
+    "duration_s": (int, float), "peak_angle": (int, float, type(None)),
+    "trough_angle": (int, float, type(None)), "hold_s": (int, float), "faults": list,
+}
+_FAULT: dict[str, type | tuple[type, ...]] = {"code": str, "message": str, "t_s": (int, float)}
+
+
+def validate(d: Any) -> None:
+    """Raise ReportError unless `d` is a schema-1 report."""
+    if not isinstance(d, dict):
+        raise ReportError("not a JSON object")
+    version = d.get("schema_version")
+    if isinstance(version, int) and version > SCHEMA_VERSION:
+        raise ReportError(f"schema_version {version} is newer than this formcheck reads "
+                          f"({SCHEMA_VERSION}); upgrade formcheck")
+    if version != SCHEMA_VERSION:
+        raise ReportError(f"unknown schema_version {version!r} (expected {SCHEMA_VERSION})")
+    _check_fields(d, _REQUIRED, "report")
+    _check_fields(d["summary"], _SUMMARY, "summary")
+    for i, rep in enumerate(d["reps"]):
+        _check_fields(rep, _REP, f"reps[{i}]")
+        for j, fault in enumerate(rep["faults"]):
+            _check_fields(fault, _FAULT, f"reps[{i}].faults[{j}]")
+
+
+def _check_fields(d: Any, spec: dict[str, type | tuple[type, ...]], where: str) -> None:
+    if not isinstance(d, dict):
+        raise ReportError(f"{where} is not an object")
+    for key, typ in spec.items():
+        if key not in d:
+            raise ReportError(f"{where} lacks '{key}'")
+        val = d[key]
+        if isinstance(val, bool) or not isinstance(val, typ):
+            if not (val is None and isinstance(typ, tuple) and type(None) in typ):
+                raise ReportError(f"{where}.{key} has the wrong type ({type(val).__name__})")
+
+
+def load_report(path: str | Path) -> Report:
+    """Read and validate a report; every failure is a ReportError naming the file."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ReportError(f"{p}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ReportError(f"{p}: cannot read ({exc})") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ReportError(f"{p}: damaged report (not valid JSON: {exc})") from None
+    try:
+        return Report.from_dict(data)
+    except ReportError as exc:
+        raise ReportError(f"{p}: {exc}") from None
+    except (TypeError, KeyError) as exc:
+        raise ReportError(f"{p}: damaged report ({exc})") from None

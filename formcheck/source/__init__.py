@@ -1,0 +1,1 @@
+"""Frame sources: video files and cameras behind one interface."""
