@@ -1,1 +1,81 @@
-"""Placeholder until the command lands."""
+"""`formcheck analyze`: a recorded video (or a saved pose track) in, counts and a report out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+from formcheck.cli.app import app
+from formcheck.cli.common import (
+    check_outputs,
+    check_side,
+    check_video_suffix,
+    load_spec,
+    resolve_model_path,
+)
+from formcheck.cli.errors import UserError
+from formcheck.cli.summary import print_summary
+from formcheck.pipeline.session import SessionOutputs
+from formcheck.pose.landmarks import is_track_file
+from formcheck.source.video import SourceError
+
+
+@app.command("analyze")
+def analyze(
+    video: Path = typer.Argument(..., help="Video file, or a pose track (.npz) saved by "
+                                 "--save-pose to replay without the model."),
+    exercise: str = typer.Option(None, "--exercise", "-e", help="Exercise id (see "
+                                 "`formcheck exercises`)."),
+    exercise_file: Path = typer.Option(None, "--exercise-file", help="Your own exercise "
+                                       "definition (TOML)."),
+    variant: str = typer.Option(None, "--variant", help="Exercise variant, e.g. single-leg."),
+    side: str = typer.Option("auto", "--side", help="Working side: left, right or auto."),
+    model: str = typer.Option("full", "--model", help="Pose model: lite, full or heavy."),
+    model_path: Path = typer.Option(None, "--model-path", help="Use this .task file."),
+    out: Path = typer.Option(None, "--out", "-o", help="Write an annotated video (.mp4)."),
+    report: Path = typer.Option(None, "--report", "-r", help="Write the report JSON here."),
+    save_pose: Path = typer.Option(None, "--save-pose", help="Save the landmark track (.npz)."),
+    no_history: bool = typer.Option(False, "--no-history", help="Don't file the report in "
+                                    "the history folder."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
+    """Analyse a recorded video: count reps, time holds, check form."""
+    from formcheck.pipeline.analyze import analyze_track, analyze_video
+
+    spec = load_spec(exercise, exercise_file, variant)
+    side_ = check_side(side)
+    check_video_suffix(out)
+    if save_pose is not None and save_pose.suffix.lower() != ".npz":
+        raise UserError(f"--save-pose {save_pose}: use a .npz file name")
+    check_outputs(out, report, save_pose)
+    if not video.exists():
+        raise UserError(f"{video}: no such file")
+    outputs = SessionOutputs(report=report, video=out, pose=save_pose, history=not no_history)
+    console = Console(stderr=True)
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                  TextColumn("{task.completed}/{task.total} frames"), TimeRemainingColumn(),
+                  console=console, disable=quiet, transient=True) as bar:
+        task = bar.add_task(f"{video.name}", total=None)
+
+        def progress(done: int, total: int | None) -> None:
+            bar.update(task, completed=done, total=total)
+
+        try:
+            if is_track_file(video):
+                try:
+                    result = analyze_track(video, spec, side=side_, outputs=outputs,
+                                           progress=progress)
+                except ValueError as exc:
+                    raise UserError(str(exc)) from None
+            else:
+                model_file, model_name = resolve_model_path(model, model_path)
+                result = analyze_video(video, spec, model_file, model_name, side=side_,
+                                       outputs=outputs, progress=progress)
+        except SourceError as exc:
+            raise UserError(str(exc)) from None
+    print_summary(result.report, video=result.video, report_path=report)
+    if result.interrupted:
+        raise typer.Exit(130)

@@ -63,7 +63,8 @@ class Summary:
     hold_seconds: float = 0.0
     fault_counts: dict[str, int] = field(default_factory=dict)
     set_count: int = 0
-    per_side: dict[str, dict[str, float]] = field(default_factory=dict)  # side -> {reps, good, hold_s}
+    # side -> {reps, good, hold_s}
+    per_side: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 @dataclass

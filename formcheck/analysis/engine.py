@@ -1,0 +1,318 @@
+"""The one engine that runs any exercise spec: pose frames in, per-frame state and per-rep
+records out. Time comes only from frame timestamps."""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from formcheck.analysis import faults as fault_rules
+from formcheck.analysis.exercise import REP_ATTRS, ExerciseSpec
+from formcheck.analysis.holds import HoldEvent, HoldTimer
+from formcheck.analysis.measures import Points, evaluate
+from formcheck.analysis.reps import RepCounter, RepEvent
+from formcheck.analysis.side import SideSelector
+from formcheck.analysis.state import AnalysisState, Cue
+from formcheck.analysis.view import ViewCheck
+from formcheck.pose.landmarks import PoseFrame
+from formcheck.report.schema import FaultEvent, HoldRecord, RepRecord, Series
+
+SIDES = ("left", "right")
+WINDOW_S = 180.0  # frames kept for rep/hold records: the longest rep or hold we expect
+SET_GAP_S = 30.0  # a pause longer than this starts a new set
+SERIES_DT = 0.1  # report plot resolution
+CUE_AFTER_REP_S = 2.5
+LIVE_MIN_PHASE_S = 0.4
+
+
+@dataclass
+class _Sample:
+    t: float
+    values: np.ndarray  # (2, n_measures): left, right
+    side: str | None
+    key: float
+
+
+@dataclass
+class EngineResult:
+    reps: list[RepRecord]
+    holds: list[HoldRecord]
+    series: Series
+    side: str
+    warnings: list[str]
+    frames: int
+    frames_with_person: int
+    view_cue_seconds: dict[str, float] = field(default_factory=dict)
+
+
+class Engine:
+    def __init__(self, spec: ExerciseSpec, side: str | None = None):
+        if side not in (None, "auto", "left", "right"):
+            raise ValueError(f"side must be left, right or auto, not {side!r}")
+        self.spec = spec
+        self.fixed_side = None if side in (None, "auto") else side
+        self._names = list(spec.measures)
+        self._key_i = self._names.index(spec.key)
+        self._sign = 1.0 if not spec.rep or spec.rep.direction == "up" else -1.0
+        self.reset()
+
+    # ------------------------------------------------------------------ lifecycle
+    def reset(self) -> None:
+        """Start counting afresh (live 'r' key); the session's frame totals are kept."""
+        spec = self.spec
+        self.sides = SideSelector(spec.camera.required, self.fixed_side)
+        self.view = ViewCheck(spec.camera)
+        self.counter = RepCounter(spec.rep) if spec.rep else None
+        self.timer = (HoldTimer(spec.hold.enter_s, spec.hold.exit_s) if spec.hold else None)
+        self._buf: deque[_Sample] = deque()
+        self.reps: list[RepRecord] = []
+        self.holds: list[HoldRecord] = []
+        self.series = Series(name=spec.key)
+        self._last_series_t = -math.inf
+        self._phase_start = 0.0
+        self._phase = "waiting"
+        self._last_cue: tuple[Cue, float] | None = None
+        self._set = 0
+        self._last_end: float | None = None
+        self.frames = getattr(self, "frames", 0)
+        self.frames_with_person = getattr(self, "frames_with_person", 0)
+
+    # ------------------------------------------------------------------ per frame
+    def _measure(self, pose: PoseFrame) -> np.ndarray:
+        out = np.full((2, len(self._names)), np.nan)
+        if not pose.detected:
+            return out
+        px = pose.pixels
+        for si, s in enumerate(SIDES):
+            pts = Points(px, pose.visibility, s)
+            for mi, name in enumerate(self._names):
+                out[si, mi] = evaluate(self.spec.measures[name], pts)
+        return out
+
+    def _key(self, values: np.ndarray, side: str | None) -> tuple[float, str | None]:
+        col = values[:, self._key_i]
+        if self.spec.side.mode == "per_side" and not self.fixed_side:
+            if np.isnan(col).all():
+                return math.nan, side
+            i = int(np.nanargmax(self._sign * col))
+            return float(col[i]), SIDES[i]
+        if side is None:
+            return math.nan, None
+        return float(col[SIDES.index(side)]), side
+
+    def update(self, pose: PoseFrame) -> AnalysisState:
+        t = pose.t_s
+        self.frames += 1
+        self.frames_with_person += int(pose.detected)
+        in_rep = self.counter is not None and self.counter.phase != "rest"
+        side = self.sides.update(pose, locked=in_rep or bool(self.timer and self.timer.running))
+        view_ok = self.view.update(pose, side or "left")
+        values = self._measure(pose)
+        key, key_side = self._key(values, side)
+        counted_key = key if view_ok else math.nan
+        self._buf.append(_Sample(t, values, key_side, counted_key))
+        while self._buf and t - self._buf[0].t > WINDOW_S:
+            self._buf.popleft()
+        if t - self._last_series_t >= SERIES_DT:
+            self.series.t_s.append(round(t, 3))
+            self.series.value.append(None if math.isnan(key) else round(key, 2))
+            self._last_series_t = t
+
+        hold_s = 0.0
+        if self.counter is not None:
+            event = self.counter.update(t, counted_key)
+            if event:
+                self._finish_rep(event)
+            phase = self.counter.phase if self.counter.rest is not None else "waiting"
+            if self.counter.phase in ("top", "down") and self.counter.top_since is not None:
+                hold_s = t - self.counter.top_since
+        else:
+            assert self.timer is not None and self.spec.hold is not None
+            h = self.spec.hold
+            inside = self._hold_ok(values, side, h.low, h.high, 0.0) if view_ok else False
+            stay = self._hold_ok(values, side, h.low, h.high, h.margin) if view_ok else False
+            event_h = self.timer.update(t, inside, stay)
+            if event_h:
+                self._finish_hold(event_h)
+            hold_s = self.timer.current(t)
+            phase = "hold" if self.timer.running else ("rest" if view_ok else "waiting")
+        if phase != self._phase:
+            self._phase, self._phase_start = phase, t
+        cue = self.view.cue if not view_ok else self._live_cue(t, key_side or side)
+        joint = self._key_joint(pose, key_side or side)
+        last = self.reps[-1].good if self.reps else None
+        p = self.spec.prescription
+        return AnalysisState(
+            t_s=t, exercise_id=self.spec.id, exercise_name=self.spec.name,
+            side=key_side or side, key_name=self.spec.key,
+            key_value=None if math.isnan(key) else key, key_joint=joint, phase=phase,
+            rep_count=len(self.reps) if self.counter else len(self.holds),
+            good_rep_count=sum(r.good for r in (self.reps if self.counter else self.holds)),
+            set_count=max(self._set, 1 if self.reps or self.holds else 0),
+            target_reps=p.reps, hold_s=hold_s, hold_target_s=self._hold_target(),
+            total_hold_s=sum(h.hold_s for h in self.holds) + (hold_s if self.timer else 0.0),
+            person_visible=pose.detected, view_ok=view_ok, cue=cue, last_rep_good=last,
+        )
+
+    def _hold_target(self) -> float | None:
+        if self.spec.hold:
+            return self.spec.hold.min_s or self.spec.prescription.hold_s
+        if self.spec.rep and self.spec.rep.hold_min_s:
+            return self.spec.rep.hold_min_s
+        return None
+
+    def _hold_ok(self, values: np.ndarray, side: str | None, low: float, high: float,
+                 margin: float) -> bool:
+        if side is None:
+            return False
+        row = values[SIDES.index(side)]
+        conds = [(self._key_i, low, high)] + [
+            (self._names.index(m), lo, hi) for m, lo, hi in self.spec.hold.also]  # type: ignore[union-attr]
+        return all(math.isfinite(row[i]) and lo - margin <= row[i] <= hi + margin
+                   for i, lo, hi in conds)
+
+    def _key_joint(self, pose: PoseFrame, side: str | None) -> int | None:
+        if not pose.detected or side is None:
+            return None
+        spec = self.spec.measures[self.spec.key]
+        return Points(pose.pixels, pose.visibility, side).index(spec.vertex)
+
+    # ------------------------------------------------------------------ records
+    def _window(self, start: float, end: float) -> list[_Sample]:
+        return [s for s in self._buf if start - 1e-9 <= s.t <= end + 1e-9]
+
+    def _arrays(self, frames: list[_Sample], side: str) -> tuple[np.ndarray, np.ndarray]:
+        si = SIDES.index(side)
+        times = np.array([f.t for f in frames])
+        values = np.array([f.values[si] for f in frames]) if frames else np.empty((0, 0))
+        return times, values
+
+    def _rule_values(self, rule_measure: str, values: np.ndarray, mask: np.ndarray
+                     ) -> np.ndarray | None:
+        if rule_measure in REP_ATTRS and rule_measure not in self._names:
+            return None
+        return values[mask, self._names.index(rule_measure)]
+
+    def _finish_rep(self, ev: RepEvent) -> None:
+        assert self.spec.rep is not None
+        frames = self._window(ev.start_s, ev.end_s)
+        sides = [f.side for f in frames if f.side]
+        if self.spec.side.mode == "per_side" and not self.fixed_side:
+            k = [self._sign * f.key if math.isfinite(f.key) else -math.inf for f in frames]
+            side = frames[int(np.argmax(k))].side if frames else None
+        else:
+            side = max(set(sides), key=sides.count) if sides else None
+        side = side or self.sides.side or "left"
+        times, values = self._arrays(frames, side)
+        key = values[:, self._key_i] if len(values) else np.array([])
+        finite = np.isfinite(key)
+        if not finite.any():
+            return
+        s = self._sign
+        # The top is measured from a robust peak, so a one-frame spike doesn't shrink it.
+        extreme = float(np.percentile((s * key)[finite], 95))
+        near = np.where(finite & (s * key >= extreme - self.spec.rep.hold_band))[0]
+        top0, top1 = float(times[near[0]]), float(times[near[-1]])
+        masks = {"up": times < top0, "top": (times >= top0) & (times <= top1),
+                 "down": times > top1, "rep": np.ones_like(times, bool)}
+        masks["hold"] = masks["top"]
+        if self._last_end is None or ev.start_s - self._last_end > SET_GAP_S:
+            self._set += 1
+        attrs = {"duration_s": ev.end_s - ev.start_s, "up_s": top0 - ev.start_s,
+                 "hold_s": top1 - top0, "down_s": ev.end_s - top1,
+                 "rest_s": (ev.start_s - self._last_end) if self._last_end is not None
+                 else math.nan,
+                 "range": float(np.nanmax(key) - np.nanmin(key)), "end_s": ev.end_s}
+        found = self._apply_rules(values, times, masks, attrs)
+        self.reps.append(RepRecord(
+            index=len(self.reps) + 1, side=side, start_s=ev.start_s, end_s=ev.end_s,
+            duration_s=attrs["duration_s"], key_angle=self.spec.key,
+            peak_angle=float(np.nanmax(key)), trough_angle=float(np.nanmin(key)),
+            range_of_motion=attrs["range"], up_s=attrs["up_s"], hold_s=attrs["hold_s"],
+            down_s=attrs["down_s"], good=not found, set_index=self._set, faults=found))
+        self._last_end = ev.end_s
+        self._after_record(found, ev.end_s)
+
+    def _finish_hold(self, ev: HoldEvent) -> None:
+        side = self.sides.side or "left"
+        frames = self._window(ev.start_s, ev.end_s)
+        times, values = self._arrays(frames, side)
+        all_mask = np.ones_like(times, bool)
+        masks = dict.fromkeys(("up", "top", "down", "rep", "hold"), all_mask)
+        if self._last_end is None or ev.start_s - self._last_end > SET_GAP_S * 4:
+            self._set += 1
+        attrs = {"duration_s": ev.hold_s, "hold_s": ev.hold_s, "up_s": 0.0, "down_s": 0.0,
+                 "rest_s": (ev.start_s - self._last_end) if self._last_end is not None
+                 else math.nan, "range": math.nan, "end_s": ev.end_s}
+        found = self._apply_rules(values, times, masks, attrs) if len(times) else []
+        self.holds.append(HoldRecord(len(self.holds) + 1, side, ev.start_s, ev.end_s,
+                                     ev.hold_s, not found, found))
+        self._last_end = ev.end_s
+        self._after_record(found, ev.end_s)
+
+    def _apply_rules(self, values: np.ndarray, times: np.ndarray,
+                     masks: dict[str, np.ndarray], attrs: dict[str, float]) -> list[FaultEvent]:
+        found = []
+        for rule in self.spec.faults:
+            mask = masks[rule.phase]
+            vals = self._rule_values(rule.measure, values, mask)
+            ev = fault_rules.check(rule, vals, times[mask], attrs)
+            if ev:
+                found.append(ev)
+        return found
+
+    def _after_record(self, found: list[FaultEvent], t: float) -> None:
+        if found:
+            self._last_cue = (Cue(found[0].code, found[0].message), t)
+        else:
+            self._last_cue = (Cue("good", "Good rep", "info"), t)
+
+    # ------------------------------------------------------------------ live cue
+    def _live_cue(self, t: float, side: str | None) -> Cue | None:
+        phase = self._phase
+        if side and phase in ("top", "up", "down", "hold") and t - self._phase_start >= (
+                LIVE_MIN_PHASE_S):
+            frames = self._window(self._phase_start, t)
+            times, values = self._arrays(frames, side)
+            for rule in self.spec.faults:
+                rp = "top" if rule.phase == "hold" and phase == "top" else rule.phase
+                if not rule.live or rp != phase and not (phase == "hold"):
+                    continue
+                if rule.measure not in self._names:
+                    continue
+                ev = fault_rules.check(rule, values[:, self._names.index(rule.measure)],
+                                       times, {})
+                if ev:
+                    return Cue(rule.code, rule.cue)
+        if self._last_cue and t - self._last_cue[1] <= CUE_AFTER_REP_S:
+            return self._last_cue[0]
+        return None
+
+    # ------------------------------------------------------------------ end
+    def finish(self, multi_person: bool = False) -> EngineResult:
+        if self.timer is not None:
+            ev = self.timer.finish()
+            if ev:
+                self._finish_hold(ev)
+        warnings = []
+        if self.frames and not self.frames_with_person:
+            warnings.append("no person was seen in the video")
+        elif self.frames and self.frames_with_person < 0.5 * self.frames:
+            warnings.append(f"a person was seen in only {self.frames_with_person} of "
+                            f"{self.frames} frames")
+        total = self.view.ok_time + self.view.bad_time
+        if self.frames_with_person and total and self.view.bad_time > 0.3 * total:
+            worst = max(self.view.cue_seconds, key=self.view.cue_seconds.get, default=None)
+            from formcheck.analysis.view import CUES
+
+            msg = CUES[worst].message if worst in CUES else "check the camera set-up"
+            warnings.append(f"the camera view was wrong for {self.view.bad_time:.0f} s of "
+                            f"{total:.0f} s ({msg.lower()}); no counting then")
+        if multi_person:
+            warnings.append("more than one person was in view; followed the one who started")
+        return EngineResult(self.reps, self.holds, self.series, self.sides.side or "unknown",
+                            warnings, self.frames, self.frames_with_person,
+                            dict(self.view.cue_seconds))

@@ -1,0 +1,379 @@
+"""Exercise definitions: data files (TOML) read into typed specs for the one engine.
+
+A bad file raises ExerciseFileError naming the file, the field and (where it can be found)
+the line, so a user writing their own exercise can fix it.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from formcheck.analysis.measures import MEASURE_FUNCTIONS, MeasureSpec, point_names
+from formcheck.cli.errors import UserError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+VIEWS = ("side", "front", "any")
+POSTURES = ("lying", "upright", "any")
+SIDE_MODES = ("bilateral", "per_side")
+PHASES = ("up", "top", "down", "rep", "hold")
+STATS = ("min", "max", "mean", "median", "p10", "p90", "std", "range", "first", "last")
+REP_ATTRS = ("duration_s", "up_s", "hold_s", "down_s", "rest_s", "range")
+
+
+class ExerciseFileError(UserError):
+    pass
+
+
+@dataclass(frozen=True)
+class CameraSpec:
+    view: str = "side"
+    posture: str = "any"
+    required: tuple[str, ...] = ("shoulder", "hip", "knee", "ankle")
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class SideSpec:
+    mode: str = "bilateral"  # bilateral: follow the better-seen side; per_side: count each side
+    choose_by: str = "visibility"  # or a measure name: the side where it moves most works
+
+
+@dataclass(frozen=True)
+class RepSpec:
+    key: str
+    direction: str = "up"  # "up": key rises into the rep; "down": it falls (squat depth)
+    top: float = 0.0  # the key must pass this to count as a rep
+    min_range: float = 15.0  # and move at least this far from the person's own rest
+    start_band: float = 6.0  # leaving rest: key beyond rest + start_band
+    return_fraction: float = 0.35  # back at start: within this fraction of the range from rest
+    min_duration_s: float = 0.6
+    hold_band: float = 8.0  # "at the top" = within hold_band of the rep's peak
+    hold_min_s: float = 0.0  # a good rep holds the top at least this long
+    max_gap_s: float = 1.5  # a rep unseen for longer is abandoned
+
+
+@dataclass(frozen=True)
+class HoldSpec:
+    key: str
+    low: float  # the position is held while low <= key <= high ...
+    high: float
+    enter_s: float = 0.5  # ... for at least enter_s (debounce), and ends after exit_s outside
+    exit_s: float = 0.7
+    margin: float = 5.0  # hysteresis: leaving needs the key outside the band by this much
+    min_s: float = 0.0  # a good hold lasts at least this long
+    also: tuple[tuple[str, float, float], ...] = ()  # further (measure, low, high) conditions
+
+
+@dataclass(frozen=True)
+class FaultRule:
+    code: str
+    cue: str
+    measure: str  # a measure name, or a rep attribute (REP_ATTRS)
+    phase: str = "top"
+    stat: str = "median"
+    below: float | str | None = None  # number, or the name of a rep attribute
+    above: float | str | None = None
+    live: bool = True  # also shown as a cue while the phase is under way
+
+
+@dataclass(frozen=True)
+class Prescription:
+    sets: int | None = None
+    reps: int | None = None
+    hold_s: float | None = None
+    frequency: str = ""
+    per_day: int = 1
+    every_n_days: int = 1
+
+
+@dataclass(frozen=True)
+class ExerciseSpec:
+    id: str
+    name: str
+    kind: str  # "reps" | "hold"
+    measures: dict[str, MeasureSpec]
+    camera: CameraSpec = CameraSpec()
+    side: SideSpec = SideSpec()
+    rep: RepSpec | None = None
+    hold: HoldSpec | None = None
+    faults: tuple[FaultRule, ...] = ()
+    prescription: Prescription = Prescription()
+    setup: str = ""
+    movement: str = ""
+    variants: dict[str, dict[str, Any]] = field(default_factory=dict)
+    source: str = ""
+
+    @property
+    def key(self) -> str:
+        return self.rep.key if self.rep else self.hold.key  # type: ignore[union-attr]
+
+
+# ----------------------------------------------------------------------------- loading
+
+def _line_of(text: str, path: tuple[str, ...]) -> int | None:
+    """Best-effort line number of a dotted field in TOML text (tomllib has no positions)."""
+    lines = text.splitlines()
+    key = path[-1] if path else ""
+    table = ".".join(p for p in path[:-1] if not p.isdigit())
+    start = 0
+    if table:
+        pat = re.compile(r"^\s*\[\[?\s*" + re.escape(table) + r"\s*\]\]?\s*$")
+        idx = [i for i, ln in enumerate(lines) if pat.match(ln)]
+        nth = next((int(p) for p in path if p.isdigit()), 0)
+        if idx:
+            start = idx[min(nth, len(idx) - 1)]
+    kpat = re.compile(r"^\s*" + re.escape(key) + r"\s*=|[{,]\s*" + re.escape(key) + r"\s*=")
+    for i in range(start, len(lines)):
+        if kpat.search(lines[i]):
+            return i + 1
+    return start + 1 if table else None
+
+
+class _Reader:
+    def __init__(self, data: dict, text: str, origin: str):
+        self.data, self.text, self.origin = data, text, origin
+
+    def fail(self, path: tuple[str, ...], msg: str) -> ExerciseFileError:
+        line = _line_of(self.text, path)
+        where = f"{self.origin}" + (f", line {line}" if line else "")
+        return ExerciseFileError(f"{where}: field '{'.'.join(path)}': {msg}")
+
+    def get(self, d: dict, path: tuple[str, ...], typ: type | tuple, default: Any = ...,
+            choices: tuple | None = None) -> Any:
+        key = path[-1]
+        if key not in d:
+            if default is ...:
+                raise self.fail(path, "is required")
+            return default
+        val = d[key]
+        if typ is float and isinstance(val, int) and not isinstance(val, bool):
+            val = float(val)
+        ok_types = typ if isinstance(typ, tuple) else (typ,)
+        if isinstance(val, bool) and bool not in ok_types or not isinstance(val, ok_types):
+            names = "/".join(t.__name__ for t in ok_types)
+            raise self.fail(path, f"must be {names}, got {type(val).__name__} {val!r}")
+        if choices and val not in choices:
+            raise self.fail(path, f"must be one of {', '.join(map(str, choices))}; got {val!r}")
+        return val
+
+    def table(self, d: dict, path: tuple[str, ...], required: bool = False) -> dict:
+        key = path[-1]
+        if key not in d:
+            if required:
+                raise self.fail(path, "table is required")
+            return {}
+        if not isinstance(d[key], dict):
+            raise self.fail(path, "must be a table")
+        return d[key]
+
+    def unknown(self, d: dict, path: tuple[str, ...], allowed: set[str]) -> None:
+        for key in d:
+            if key not in allowed:
+                known = ", ".join(sorted(allowed))
+                raise self.fail(path + (key,), f"unknown field (allowed: {known})")
+
+
+def _num(r: _Reader, d: dict, path: tuple[str, ...], default: Any = ...) -> Any:
+    return r.get(d, path, float, default)
+
+
+def _measures(r: _Reader, d: dict) -> dict[str, MeasureSpec]:
+    table = r.table(d, ("measures",), required=True)
+    names = point_names()
+    out = {}
+    for name, m in table.items():
+        p = ("measures", name)
+        if not isinstance(m, dict):
+            raise r.fail(p, "must be a table like { fn = \"joint_angle\", points = [...] }")
+        r.unknown(m, p, {"fn", "points", "scale", "reflex_above", "unit"})
+        fn = r.get(m, p + ("fn",), str, choices=tuple(MEASURE_FUNCTIONS))
+        n_points, needs_scale = MEASURE_FUNCTIONS[fn][1:]
+        points = r.get(m, p + ("points",), list)
+        if len(points) != n_points or not all(isinstance(x, str) for x in points):
+            raise r.fail(p + ("points",), f"{fn} takes {n_points} point names")
+        scale = r.get(m, p + ("scale",), list, [])
+        if needs_scale and len(scale) != 2:
+            raise r.fail(p + ("scale",), f"{fn} needs scale = [point, point]")
+        for pt in list(points) + list(scale):
+            if pt not in names:
+                raise r.fail(p + ("points",), f"unknown point '{pt}' (e.g. hip, other_knee, "
+                             "mid_shoulder, left_ankle)")
+        out[name] = MeasureSpec(name, fn, tuple(points), tuple(scale),
+                                r.get(m, p + ("reflex_above",), bool, False),
+                                r.get(m, p + ("unit",), str, "deg"))
+    if not out:
+        raise r.fail(("measures",), "needs at least one measure")
+    return out
+
+
+def _rule_ref(r: _Reader, f: dict, p: tuple[str, ...], key: str) -> float | str | None:
+    if key not in f:
+        return None
+    val = f[key]
+    if isinstance(val, str):
+        if val not in REP_ATTRS:
+            raise r.fail(p + (key,), f"a reference must be one of {', '.join(REP_ATTRS)}")
+        return val
+    return _num(r, f, p + (key,))
+
+
+def parse_exercise(data: dict, text: str, origin: str) -> ExerciseSpec:
+    r = _Reader(data, text, origin)
+    r.unknown(data, (), {"id", "name", "kind", "setup", "movement", "camera", "side", "measures",
+                         "rep", "hold", "faults", "prescription", "variants"})
+    ex_id = r.get(data, ("id",), str)
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", ex_id):
+        raise r.fail(("id",), "use lower-case letters, digits and underscores")
+    kind = r.get(data, ("kind",), str, choices=("reps", "hold"))
+    measures = _measures(r, data)
+
+    cam = r.table(data, ("camera",))
+    r.unknown(cam, ("camera",), {"view", "posture", "required", "hint"})
+    camera = CameraSpec(
+        r.get(cam, ("camera", "view"), str, "side", VIEWS),
+        r.get(cam, ("camera", "posture"), str, "any", POSTURES),
+        tuple(r.get(cam, ("camera", "required"), list, list(CameraSpec.required))),
+        r.get(cam, ("camera", "hint"), str, ""),
+    )
+    sd = r.table(data, ("side",))
+    r.unknown(sd, ("side",), {"mode", "choose_by"})
+    side = SideSpec(r.get(sd, ("side", "mode"), str, "bilateral", SIDE_MODES),
+                    r.get(sd, ("side", "choose_by"), str, "visibility"))
+    if side.choose_by != "visibility" and side.choose_by not in measures:
+        raise r.fail(("side", "choose_by"), "must be 'visibility' or a measure name")
+
+    def measure_name(val: str, path: tuple[str, ...]) -> str:
+        if val not in measures:
+            raise r.fail(path, f"unknown measure '{val}' (defined: {', '.join(measures)})")
+        return val
+
+    rep = hold = None
+    if kind == "reps":
+        t = r.table(data, ("rep",), required=True)
+        r.unknown(t, ("rep",), set(RepSpec.__dataclass_fields__))
+        kw = {k: _num(r, t, ("rep", k)) for k in RepSpec.__dataclass_fields__
+              if k not in ("key", "direction") and k in t}
+        rep = RepSpec(key=measure_name(r.get(t, ("rep", "key"), str), ("rep", "key")),
+                      direction=r.get(t, ("rep", "direction"), str, "up", ("up", "down")),
+                      **kw)
+        if "top" not in t:
+            raise r.fail(("rep", "top"), "is required")
+    else:
+        t = r.table(data, ("hold",), required=True)
+        r.unknown(t, ("hold",), set(HoldSpec.__dataclass_fields__))
+        also = []
+        for i, cond in enumerate(r.get(t, ("hold", "also"), list, [])):
+            if not (isinstance(cond, list) and len(cond) == 3 and isinstance(cond[0], str)):
+                raise r.fail(("hold", "also"), f"item {i}: use [\"measure\", low, high]")
+            also.append((measure_name(cond[0], ("hold", "also")), float(cond[1]), float(cond[2])))
+        kw = {k: _num(r, t, ("hold", k)) for k in HoldSpec.__dataclass_fields__
+              if k not in ("key", "also") and k in t}
+        hold = HoldSpec(key=measure_name(r.get(t, ("hold", "key"), str), ("hold", "key")),
+                        also=tuple(also), **{"low": _num(r, t, ("hold", "low")),
+                                             "high": _num(r, t, ("hold", "high")), **kw})
+
+    faults = []
+    raw_faults = data.get("faults", [])
+    if not isinstance(raw_faults, list):
+        raise r.fail(("faults",), "must be an array of tables ([[faults]])")
+    for i, f in enumerate(raw_faults):
+        p = ("faults", str(i))
+        if not isinstance(f, dict):
+            raise r.fail(p, "must be a table")
+        r.unknown(f, p, set(FaultRule.__dataclass_fields__))
+        meas = r.get(f, p + ("measure",), str)
+        if meas not in measures and meas not in REP_ATTRS:
+            raise r.fail(p + ("measure",), f"unknown measure '{meas}' (defined: "
+                         f"{', '.join(measures)}; rep attributes: {', '.join(REP_ATTRS)})")
+        below, above = _rule_ref(r, f, p, "below"), _rule_ref(r, f, p, "above")
+        if below is None and above is None:
+            raise r.fail(p + ("below",), "a fault needs 'below' or 'above'")
+        faults.append(FaultRule(
+            code=r.get(f, p + ("code",), str), cue=r.get(f, p + ("cue",), str), measure=meas,
+            phase=r.get(f, p + ("phase",), str, "top", PHASES),
+            stat=r.get(f, p + ("stat",), str, "median", STATS), below=below, above=above,
+            live=r.get(f, p + ("live",), bool, True)))
+
+    pr = r.table(data, ("prescription",))
+    r.unknown(pr, ("prescription",), set(Prescription.__dataclass_fields__))
+    prescription = Prescription(
+        sets=r.get(pr, ("prescription", "sets"), int, None),
+        reps=r.get(pr, ("prescription", "reps"), int, None),
+        hold_s=_num(r, pr, ("prescription", "hold_s"), None),
+        frequency=r.get(pr, ("prescription", "frequency"), str, ""),
+        per_day=r.get(pr, ("prescription", "per_day"), int, 1),
+        every_n_days=r.get(pr, ("prescription", "every_n_days"), int, 1))
+    variants = r.table(data, ("variants",))
+    return ExerciseSpec(
+        id=ex_id, name=r.get(data, ("name",), str), kind=kind, measures=measures,
+        camera=camera, side=side, rep=rep, hold=hold, faults=tuple(faults),
+        prescription=prescription, setup=r.get(data, ("setup",), str, ""),
+        movement=r.get(data, ("movement",), str, ""), variants=variants, source=origin)
+
+
+def load_exercise_file(path: str | Path) -> ExerciseSpec:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ExerciseFileError(f"{p}: no such exercise file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ExerciseFileError(f"{p}: cannot read ({exc})") from None
+    return parse_text(text, str(p))
+
+
+def parse_text(text: str, origin: str) -> ExerciseSpec:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ExerciseFileError(f"{origin}: not valid TOML: {exc}") from None
+    return parse_exercise(data, text, origin)
+
+
+def apply_variant(spec: ExerciseSpec, variant: str | None) -> ExerciseSpec:
+    """A variant overrides top-level tables of the file (e.g. `[variants.single-leg]`)."""
+    if not variant:
+        return spec
+    if variant not in spec.variants:
+        known = ", ".join(spec.variants) or "none"
+        raise ExerciseFileError(f"exercise '{spec.id}' has no variant '{variant}' (known: {known})")
+    text = Path(spec.source).read_text(encoding="utf-8") if Path(spec.source).exists() else ""
+    data = tomllib.loads(text) if text else {}
+    merged = {**data, **spec.variants[variant]}
+    merged.pop("variants", None)
+    out = parse_exercise(merged, text, f"{spec.source} (variant {variant})")
+    return out
+
+
+def builtin_dir() -> Path:
+    return Path(str(resources.files("formcheck.exercises")))
+
+
+def builtin_exercises() -> dict[str, ExerciseSpec]:
+    specs = {}
+    for f in sorted(builtin_dir().glob("*.toml")):
+        spec = load_exercise_file(f)
+        specs[spec.id] = spec
+    return specs
+
+
+def get_exercise(ex_id: str | None = None, exercise_file: str | None = None,
+                 variant: str | None = None) -> ExerciseSpec:
+    """Resolve `--exercise ID` or `--exercise-file FILE` (+ `--variant`)."""
+    if exercise_file:
+        return apply_variant(load_exercise_file(exercise_file), variant)
+    catalogue = builtin_exercises()
+    if not ex_id:
+        raise UserError(f"choose an exercise with --exercise (one of: {', '.join(catalogue)})")
+    if ex_id not in catalogue:
+        raise UserError(f"unknown exercise '{ex_id}'; valid ids: {', '.join(catalogue)}")
+    return apply_variant(catalogue[ex_id], variant)

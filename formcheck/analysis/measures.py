@@ -1,0 +1,186 @@
+"""Named measurement functions that exercise files refer to.
+
+An exercise file declares measures such as
+    hip = { fn = "joint_angle", points = ["shoulder", "hip", "knee"], reflex_above = true }
+Point names resolve against the working side: "hip" is that side's hip, "other_knee" the
+other side's, "mid_hip" the midpoint of both, "left_ankle" / "right_ankle" are explicit.
+All geometry is in pixel units.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from formcheck.analysis import geometry as g
+from formcheck.pose.landmarks import LM
+
+MIN_VISIBILITY = 0.3
+_BASE_NAMES = {m.name.lower().removeprefix("left_") for m in LM if m.name.startswith("LEFT_")}
+_BASE_NAMES |= {"nose"}
+
+
+def point_names() -> set[str]:
+    names = {"nose"}
+    for base in _BASE_NAMES - {"nose"}:
+        names |= {base, f"other_{base}", f"mid_{base}", f"left_{base}", f"right_{base}"}
+    return names
+
+
+class Points:
+    """Landmark lookup by name for one frame and working side; low-visibility points are NaN."""
+
+    def __init__(self, px: np.ndarray, visibility: np.ndarray, side: str,
+                 min_visibility: float = MIN_VISIBILITY):
+        self.px, self.vis, self.side, self.min_vis = px, visibility, side, min_visibility
+        self.other = "right" if side == "left" else "left"
+
+    def _idx(self, side: str, base: str) -> int:
+        return int(LM[f"{side.upper()}_{base.upper()}"])
+
+    def get(self, name: str) -> np.ndarray:
+        if name == "nose":
+            return self._pick(int(LM.NOSE))
+        if name.startswith("mid_"):
+            base = name[4:]
+            a, b = self._pick(self._idx("left", base)), self._pick(self._idx("right", base))
+            return (a + b) / 2
+        if name.startswith("other_"):
+            return self._pick(self._idx(self.other, name[6:]))
+        if name.startswith(("left_", "right_")):
+            side, base = name.split("_", 1)
+            return self._pick(self._idx(side, base))
+        return self._pick(self._idx(self.side, name))
+
+    def _pick(self, i: int) -> np.ndarray:
+        if self.vis[i] < self.min_vis:
+            return np.array([math.nan, math.nan])
+        return self.px[i]
+
+    def index(self, name: str) -> int | None:
+        """Landmark index to draw a measure at (None for midpoints)."""
+        if name.startswith("mid_"):
+            return None
+        if name == "nose":
+            return int(LM.NOSE)
+        if name.startswith("other_"):
+            return self._idx(self.other, name[6:])
+        if name.startswith(("left_", "right_")):
+            side, base = name.split("_", 1)
+            return self._idx(side, base)
+        return self._idx(self.side, name)
+
+
+MeasureFn = Callable[[Points, "MeasureSpec"], float]
+
+
+@dataclass(frozen=True)
+class MeasureSpec:
+    name: str
+    fn: str
+    points: tuple[str, ...]
+    scale: tuple[str, ...] = ()
+    reflex_above: bool = False
+    unit: str = "deg"
+    params: dict = field(default_factory=dict)
+
+    @property
+    def vertex(self) -> str:
+        """The point where the value is drawn."""
+        return self.points[1] if len(self.points) >= 3 else self.points[0]
+
+
+def _p(pts: Points, spec: MeasureSpec) -> list[np.ndarray]:
+    return [pts.get(n) for n in spec.points]
+
+
+def joint_angle(pts: Points, spec: MeasureSpec) -> float:
+    """Angle a-b-c; with reflex_above, continues past 180 when b is above the a-c line."""
+    a, b, c = _p(pts, spec)
+    return g.reflex_if_above(a, b, c) if spec.reflex_above else g.angle_deg(a, b, c)
+
+
+def segment_vertical(pts: Points, spec: MeasureSpec) -> float:
+    """Angle of segment a->b from vertical (upper arm under the shoulder reads ~0)."""
+    a, b = _p(pts, spec)
+    return g.segment_angle_from_vertical(a, b)
+
+
+def segment_elevation(pts: Points, spec: MeasureSpec) -> float:
+    """Elevation of a->b above horizontal; torso hinge: upright 90, horizontal 0."""
+    a, b = _p(pts, spec)
+    return g.elevation_deg(a, b)
+
+
+def extension(pts: Points, spec: MeasureSpec) -> float:
+    """How far segment b->c rises above the continuation of a->b (degrees, up positive):
+    the working thigh lifted above the torso line reads positive."""
+    a, b, c = _p(pts, spec)
+    return g.signed_turn_deg(b - a, c - b)
+
+
+def distance_ratio(pts: Points, spec: MeasureSpec) -> float:
+    """|a-b| divided by the length of the scale segment (e.g. thigh length)."""
+    a, b = _p(pts, spec)
+    s0, s1 = (pts.get(n) for n in spec.scale)
+    scale = float(np.linalg.norm(s1 - s0))
+    if not scale or not math.isfinite(scale):
+        return math.nan
+    return float(np.linalg.norm(a - b)) / scale
+
+
+def ahead_ratio(pts: Points, spec: MeasureSpec) -> float:
+    """How far a is ahead of b horizontally, in the facing direction given by heel->toe,
+    divided by the scale segment: knee past the toes reads positive."""
+    a, b = _p(pts, spec)
+    heel, toe = pts.get("heel"), pts.get("foot_index")
+    s0, s1 = (pts.get(n) for n in spec.scale)
+    scale = float(np.linalg.norm(s1 - s0))
+    facing = np.sign(toe[0] - heel[0]) if np.isfinite(toe[0] - heel[0]) else math.nan
+    if not scale or not math.isfinite(scale) or not facing:
+        return math.nan
+    return float((a[0] - b[0]) * facing) / scale
+
+
+def position_x(pts: Points, spec: MeasureSpec) -> float:
+    """Horizontal position of a point in units of the scale segment (for sway: take the
+    `std` or `range` over a phase)."""
+    (a,) = _p(pts, spec)
+    s0, s1 = (pts.get(n) for n in spec.scale)
+    scale = float(np.linalg.norm(s1 - s0))
+    if not scale or not math.isfinite(scale):
+        return math.nan
+    return float(a[0]) / scale
+
+
+def height_diff_ratio(pts: Points, spec: MeasureSpec) -> float:
+    """How much higher a is than b (image up positive), in units of the scale segment."""
+    a, b = _p(pts, spec)
+    s0, s1 = (pts.get(n) for n in spec.scale)
+    scale = float(np.linalg.norm(s1 - s0))
+    if not scale or not math.isfinite(scale):
+        return math.nan
+    return float(b[1] - a[1]) / scale
+
+
+# fn name -> (function, number of points, needs scale)
+MEASURE_FUNCTIONS: dict[str, tuple[MeasureFn, int, bool]] = {
+    "joint_angle": (joint_angle, 3, False),
+    "segment_vertical": (segment_vertical, 2, False),
+    "segment_elevation": (segment_elevation, 2, False),
+    "extension": (extension, 3, False),
+    "distance_ratio": (distance_ratio, 2, True),
+    "ahead_ratio": (ahead_ratio, 2, True),
+    "position_x": (position_x, 1, True),
+    "height_diff_ratio": (height_diff_ratio, 2, True),
+}
+
+
+def evaluate(spec: MeasureSpec, pts: Points) -> float:
+    fn = MEASURE_FUNCTIONS[spec.fn][0]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = fn(pts, spec)
+    return value if math.isfinite(value) else math.nan

@@ -1,0 +1,98 @@
+"""Rep counter with hysteresis, relative to the person's own rest position.
+
+A rep starts when the key measure leaves the person's rest by `start_band`, must pass the
+absolute `top` and move at least `min_range` from rest, and is counted only on return to
+within `return_fraction` of the range from rest and if it lasted `min_duration_s`. The gap
+between entering the top and the return level is the hysteresis: jitter around a single
+threshold, or pulses while holding the top, cannot count twice.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from formcheck.analysis.exercise import RepSpec
+
+REST_WINDOW_S = 3.0
+
+
+@dataclass(frozen=True)
+class RepEvent:
+    start_s: float
+    end_s: float
+    rest: float  # natural units
+    peak: float  # natural units (max for "up", min for "down")
+
+
+class RepCounter:
+    def __init__(self, spec: RepSpec):
+        self.spec = spec
+        self.sign = 1.0 if spec.direction == "up" else -1.0
+        self.top = self.sign * spec.top
+        self.reset()
+
+    def reset(self) -> None:
+        self.phase = "rest"
+        self._rest_buf: deque[tuple[float, float]] = deque()
+        self.rest: float | None = None
+        self._peak = -math.inf
+        self._start_t = 0.0
+        self._last_low_t: float | None = None
+        self._last_t: float | None = None
+        self.top_since: float | None = None
+
+    def _natural(self, v: float) -> float:
+        return self.sign * v
+
+    def update(self, t: float, value: float) -> RepEvent | None:
+        """Feed one sample (NaN = not measurable). Returns a RepEvent when a rep completes."""
+        s = self.spec
+        if not math.isfinite(value):
+            if self.phase != "rest" and self._last_t is not None and t - self._last_t > s.max_gap_s:
+                self.phase, self.top_since = "rest", None  # unseen too long: abandon the attempt
+            return None
+        v = self.sign * value
+        self._last_t = t
+        if self.phase == "rest":
+            self._rest_buf.append((t, v))
+            while self._rest_buf and t - self._rest_buf[0][0] > REST_WINDOW_S:
+                self._rest_buf.popleft()
+            self.rest = float(np.percentile([x for _, x in self._rest_buf], 20))
+            if v <= self.rest + s.start_band / 2 or self._last_low_t is None:
+                self._last_low_t = t
+            if v > self.rest + s.start_band:
+                self.phase, self._peak = "up", v
+                self._start_t = self._last_low_t
+            return None
+        assert self.rest is not None
+        self._peak = max(self._peak, v)
+        reached = self._peak >= self.top and self._peak - self.rest >= s.min_range
+        if self.phase == "up":
+            if reached:
+                self.phase, self.top_since = "top", t
+            elif v <= self.rest + s.start_band / 2:
+                self.phase = "rest"  # a small movement, not a rep
+                self._last_low_t = t
+            return None
+        # top / down
+        if v >= self._peak - s.hold_band:
+            if self.phase == "down":
+                self.phase = "top"
+        elif self.phase == "top":
+            self.phase = "down"
+        back = self.rest + s.return_fraction * (self._peak - self.rest)
+        if v <= back:
+            event = None
+            if t - self._start_t >= s.min_duration_s:
+                event = RepEvent(self._start_t, t, self._natural(self.rest),
+                                 self._natural(self._peak))
+            self.phase, self.top_since, self._last_low_t = "rest", None, t
+            self._rest_buf.clear()
+            self._rest_buf.append((t, v))
+            self.rest = v if self.rest is None else min(self.rest, v)  # re-learnt from here on
+            return event
+        return None

@@ -1,0 +1,123 @@
+"""Camera-view check: is the person filmed the way the exercise needs?
+
+Side-on vs facing is read from how wide the shoulders and hips appear relative to the torso
+length; lying vs upright from the torso's elevation; whole-body from the required landmarks
+being visible and inside the frame. Judgements are debounced in time so one bad frame
+neither stops nor starts counting.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from formcheck.analysis.exercise import CameraSpec
+from formcheck.analysis.measures import Points
+from formcheck.analysis.state import Cue
+from formcheck.pose.landmarks import PoseFrame
+
+SIDE_MAX_WIDTH = 0.45  # shoulder/hip width over torso length: side-on below this
+FRONT_MIN_WIDTH = 0.55  # facing above this
+LYING_MAX_ELEVATION = 40.0
+UPRIGHT_MIN_ELEVATION = 50.0
+MIN_VIS = 0.5
+EDGE = 0.02  # normalised margin: a landmark this far outside the frame is "cut off"
+
+CUES = {
+    "no_person": Cue("no_person", "Step into view", "setup"),
+    "turn_side": Cue("turn_side", "Turn side-on to the camera", "setup"),
+    "turn_front": Cue("turn_front", "Face the camera", "setup"),
+    "lie_down": Cue("lie_down", "Get into position on the floor", "setup"),
+    "stand_up": Cue("stand_up", "Stand up to start", "setup"),
+    "whole_body": Cue("whole_body", "Get your whole body in view", "setup"),
+}
+
+
+@dataclass(frozen=True)
+class ViewJudgement:
+    ok: bool
+    cue: Cue | None
+    width_ratio: float
+    elevation: float
+
+
+def width_ratio(px: np.ndarray) -> float:
+    sh = np.linalg.norm(px[11] - px[12])
+    hp = np.linalg.norm(px[23] - px[24])
+    torso = np.linalg.norm((px[11] + px[12]) / 2 - (px[23] + px[24]) / 2)
+    if not torso or not math.isfinite(torso):
+        return math.nan
+    return float((sh + hp) / 2 / torso)
+
+
+def torso_elevation(px: np.ndarray) -> float:
+    d = (px[11] + px[12]) / 2 - (px[23] + px[24]) / 2
+    return math.degrees(math.atan2(abs(float(d[1])), abs(float(d[0]))))
+
+
+def judge(pose: PoseFrame, camera: CameraSpec, side: str) -> ViewJudgement:
+    """One frame's verdict (undebounced)."""
+    if not pose.detected:
+        return ViewJudgement(False, CUES["no_person"], math.nan, math.nan)
+    px = pose.pixels
+    wr, elev = width_ratio(px), torso_elevation(px)
+    if camera.view == "side" and wr > SIDE_MAX_WIDTH:
+        return ViewJudgement(False, CUES["turn_side"], wr, elev)
+    if camera.view == "front" and wr < FRONT_MIN_WIDTH:
+        return ViewJudgement(False, CUES["turn_front"], wr, elev)
+    if camera.posture == "lying" and elev > LYING_MAX_ELEVATION:
+        return ViewJudgement(False, CUES["lie_down"], wr, elev)
+    if camera.posture == "upright" and elev < UPRIGHT_MIN_ELEVATION:
+        return ViewJudgement(False, CUES["stand_up"], wr, elev)
+    pts = Points(px, pose.visibility, side, min_visibility=0.0)
+    for name in camera.required:
+        i = pts.index(name)
+        idx = [i] if i is not None else [pts.index("left_" + name[4:]),
+                                         pts.index("right_" + name[4:])]
+        for j in idx:
+            x, y = pose.image[j, 0], pose.image[j, 1]
+            if (pose.visibility[j] < MIN_VIS or not -EDGE <= x <= 1 + EDGE
+                    or not -EDGE <= y <= 1 + EDGE):
+                return ViewJudgement(False, CUES["whole_body"], wr, elev)
+    return ViewJudgement(True, None, wr, elev)
+
+
+class ViewCheck:
+    """Debounced view verdict: a change must persist `settle_s` to take effect."""
+
+    def __init__(self, camera: CameraSpec, settle_s: float = 0.5):
+        self.camera, self.settle_s = camera, settle_s
+        self.ok = False
+        self.cue: Cue | None = CUES["no_person"]
+        self._pending: tuple[bool, float] | None = None
+        self.ok_time = 0.0
+        self.bad_time = 0.0
+        self.cue_seconds: dict[str, float] = {}
+        self._last_t: float | None = None
+
+    def update(self, pose: PoseFrame, side: str) -> bool:
+        j = judge(pose, self.camera, side)
+        t = pose.t_s
+        first = self._last_t is None
+        dt = 0.0 if self._last_t is None else min(max(t - self._last_t, 0.0), 1.0)
+        self._last_t = t
+        if j.ok != self.ok:
+            if self._pending is None or self._pending[0] != j.ok:
+                self._pending = (j.ok, t)
+            if first or t - self._pending[1] >= self.settle_s:
+                self.ok, self._pending = j.ok, None
+        else:
+            self._pending = None
+        if not self.ok:
+            self.cue = j.cue or self.cue
+        else:
+            self.cue = None
+        if self.ok:
+            self.ok_time += dt
+        else:
+            self.bad_time += dt
+            if self.cue:
+                self.cue_seconds[self.cue.code] = self.cue_seconds.get(self.cue.code, 0.0) + dt
+        return self.ok

@@ -1,0 +1,1 @@
+"""Built-in exercise definitions (TOML data files)."""

@@ -1,0 +1,1 @@
+"""Pipelines that run source -> pose -> analysis -> overlay/report: offline and live."""

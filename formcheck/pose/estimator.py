@@ -1,0 +1,116 @@
+"""MediaPipe Tasks PoseLandmarker wrapped to return PoseFrames (numpy arrays).
+
+VIDEO mode for files (timestamps from the video's own frame times) and LIVE_STREAM mode for
+cameras (asynchronous: inference runs while the next frame is captured; frames that arrive
+while the model is busy are dropped by MediaPipe, so live never falls behind).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from formcheck.pose.landmarks import N_LANDMARKS, PoseFrame
+from formcheck.pose.select import PersonSelector
+
+os.environ.setdefault("GLOG_minloglevel", "2")  # keep MediaPipe's C++ logging quiet
+
+
+def _arrays(landmarks) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    arr = np.array([(p.x, p.y, p.z, p.visibility or 0.0, p.presence or 0.0) for p in landmarks],
+                   dtype=np.float64)
+    return arr[:, :3], arr[:, 3], arr[:, 4]
+
+
+def result_to_frame(result, t_s: float, index: int, width: int, height: int,
+                    selector: PersonSelector) -> PoseFrame:
+    """Convert a PoseLandmarkerResult to a PoseFrame for the followed person."""
+    people = result.pose_landmarks or []
+    if not people:
+        selector.observe(None, t_s)
+        return PoseFrame(t_s, index, width, height, n_people=0)
+    candidates = [_arrays(p) for p in people]
+    pick = selector.choose([c[0] for c in candidates], t_s, width, height)
+    image, vis, pres = candidates[pick]
+    world_lms = result.pose_world_landmarks[pick] if result.pose_world_landmarks else None
+    world = (np.array([(p.x, p.y, p.z) for p in world_lms], dtype=np.float64)
+             if world_lms else np.full((N_LANDMARKS, 3), np.nan))
+    return PoseFrame(t_s, index, width, height, image, world, vis, pres, n_people=len(people))
+
+
+class PoseEstimator:
+    """One landmarker instance; not thread-safe: use one per thread or process."""
+
+    def __init__(self, model_path: str | Path, live: bool = False, num_poses: int = 2,
+                 on_result: Callable[[PoseFrame, np.ndarray], None] | None = None,
+                 min_confidence: float = 0.5):
+        from mediapipe.tasks.python import BaseOptions, vision
+
+        self.live = live
+        self.selector = PersonSelector()
+        self._on_result = on_result
+        self._pending: dict[int, tuple[float, int, np.ndarray]] = {}
+        self._last_ms = -1
+        mode = vision.RunningMode.LIVE_STREAM if live else vision.RunningMode.VIDEO
+        kwargs = {}
+        if live:
+            if on_result is None:
+                raise ValueError("live mode needs an on_result callback")
+            kwargs["result_callback"] = self._callback
+        options = vision.PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(model_path)),
+            running_mode=mode, num_poses=num_poses,
+            min_pose_detection_confidence=min_confidence,
+            min_pose_presence_confidence=min_confidence,
+            min_tracking_confidence=min_confidence, **kwargs,
+        )
+        self._landmarker = vision.PoseLandmarker.create_from_options(options)
+
+    def _timestamp_ms(self, t_s: float) -> int:
+        # MediaPipe needs strictly increasing integer milliseconds.
+        ms = max(int(round(t_s * 1000)), self._last_ms + 1)
+        self._last_ms = ms
+        return ms
+
+    @staticmethod
+    def _mp_image(bgr: np.ndarray):
+        import mediapipe as mp
+
+        rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+        return mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
+
+    def detect(self, bgr: np.ndarray, t_s: float, index: int) -> PoseFrame:
+        """VIDEO mode: synchronous."""
+        result = self._landmarker.detect_for_video(self._mp_image(bgr), self._timestamp_ms(t_s))
+        h, w = bgr.shape[:2]
+        return result_to_frame(result, t_s, index, w, h, self.selector)
+
+    def submit(self, bgr: np.ndarray, t_s: float, index: int) -> None:
+        """LIVE_STREAM mode: returns at once; `on_result(pose, bgr)` is called when done."""
+        ms = self._timestamp_ms(t_s)
+        self._pending[ms] = (t_s, index, bgr)
+        if len(self._pending) > 8:  # frames MediaPipe dropped never come back
+            for old in sorted(self._pending)[:-8]:
+                self._pending.pop(old, None)
+        self._landmarker.detect_async(self._mp_image(bgr), ms)
+
+    def _callback(self, result, _image, ms: int) -> None:
+        entry = self._pending.pop(ms, None)
+        if entry is None or self._on_result is None:
+            return
+        t_s, index, bgr = entry
+        h, w = bgr.shape[:2]
+        self._on_result(result_to_frame(result, t_s, index, w, h, self.selector), bgr)
+
+    def close(self) -> None:
+        self._landmarker.close()
+
+    def __enter__(self) -> PoseEstimator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

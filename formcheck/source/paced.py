@@ -1,0 +1,57 @@
+"""Plays a recorded source at real-time pace, dropping frames when the consumer is behind,
+as a real camera would. Lets a video file stand in for a webcam."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+
+from formcheck.source.frame import Frame, FrameSource, SourceInfo
+
+
+class RealtimeSource:
+    """Wraps a file source; a frame is delivered only if it is not yet stale.
+
+    The consumer pulls; on each pull we wait until the next frame's due time, or skip
+    frames whose due time has passed (keeping the newest due one): latest frame wins.
+    Frame timestamps keep the file's own times so analysis timing stays true.
+    """
+
+    def __init__(self, inner: FrameSource, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep):
+        self._inner = inner
+        self._clock = clock
+        self._sleep = sleep
+        i = inner.info
+        self.info = SourceInfo(i.name, i.width, i.height, i.fps, None, live=True)
+        self.dropped = 0
+
+    @property
+    def read_error(self) -> str | None:
+        return getattr(self._inner, "read_error", None)
+
+    def __iter__(self) -> Iterator[Frame]:
+        start: float | None = None
+        t_first = 0.0
+        late: Frame | None = None  # a frame already due, kept in case nothing newer is due
+        for frame in self._inner:
+            if start is None:
+                start, t_first = self._clock(), frame.t_s
+            due = start + (frame.t_s - t_first)
+            if late is not None:
+                if self._clock() >= due:
+                    self.dropped += 1  # a newer frame is due too: the late one is stale
+                else:
+                    yield late
+                late = None
+            now = self._clock()
+            if now < due:
+                self._sleep(due - now)
+                yield frame
+            else:
+                late = frame
+        if late is not None:
+            yield late
+
+    def close(self) -> None:
+        self._inner.close()

@@ -1,0 +1,83 @@
+"""Video files as a frame source: upright frames stamped with the container's own times."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import cv2
+
+from formcheck.source.frame import Frame, SourceInfo
+
+
+class SourceError(Exception):
+    """A source that cannot be opened or read; the message says which and why."""
+
+
+class VideoFileSource:
+    """Decodes a video file.
+
+    Rotation metadata is applied by OpenCV's FFmpeg backend (CAP_PROP_ORIENTATION_AUTO), so
+    frames arrive upright. Timestamps come from each frame's presentation time
+    (CAP_PROP_POS_MSEC is pts-based), so variable-frame-rate phone video keeps true timing.
+    """
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        if not self.path.exists():
+            raise SourceError(f"{self.path}: no such file")
+        if self.path.is_dir():
+            raise SourceError(f"{self.path}: is a directory, not a video")
+        if self.path.stat().st_size == 0:
+            raise SourceError(f"{self.path}: file is empty")
+        self._cap = cv2.VideoCapture(str(self.path), cv2.CAP_FFMPEG)
+        if not self._cap.isOpened():
+            raise SourceError(f"{self.path}: not a video OpenCV can open")
+        self._cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
+        ok, first = self._cap.read()
+        if not ok or first is None:
+            self._cap.release()
+            raise SourceError(f"{self.path}: no decodable video frames")
+        self._first = first
+        self._first_t = self._cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
+        fps = self._cap.get(cv2.CAP_PROP_FPS)
+        count = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT))
+        self.info = SourceInfo(
+            name=str(self.path), width=first.shape[1], height=first.shape[0],
+            fps=fps if fps and fps > 0 else 30.0, frame_count=count if count > 0 else None,
+            live=False,
+        )
+        self.read_error: str | None = None  # set when decoding stopped before the end
+
+    def __iter__(self) -> Iterator[Frame]:
+        index, frame, t_s = 0, self._first, self._first_t
+        last_t = -1.0
+        nominal = 1.0 / self.info.fps
+        while frame is not None:
+            # Some containers repeat or omit a pts; keep time strictly increasing.
+            if t_s <= last_t:
+                t_s = last_t + nominal
+            yield Frame(frame, t_s, index)
+            last_t = t_s
+            index += 1
+            ok, frame = self._cap.read()
+            if not ok:
+                frame = None
+                self._note_early_end(index)
+            else:
+                t_s = self._cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
+
+    def _note_early_end(self, delivered: int) -> None:
+        expected = self.info.frame_count
+        if expected and delivered < expected * 0.98 - 2:
+            self.read_error = (f"decoding stopped after {delivered} of {expected} frames "
+                               "(truncated or damaged file)")
+
+    def close(self) -> None:
+        self._cap.release()
+
+    def __enter__(self) -> VideoFileSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,43 @@
+"""Extract raw (unsmoothed) pose tracks from videos: our own data, safe to commit.
+
+Usage: python scripts/extract_tracks.py OUT_DIR VIDEO... [--model PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+
+from formcheck.pose.estimator import PoseEstimator
+from formcheck.pose.landmarks import PoseTrack
+from formcheck.source.video import VideoFileSource
+
+
+def extract(video: Path, model: Path) -> PoseTrack:
+    frames = []
+    with VideoFileSource(video) as src, PoseEstimator(model) as est:
+        for f in src:
+            frames.append(est.detect(f.image, f.t_s, f.index))
+        meta = {"source": video.name, "model": model.name,
+                "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                "multi_person_seen": est.selector.multi_person_seen}
+        return PoseTrack.from_frames(frames, src.info.fps, meta, src.info.width, src.info.height)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("out_dir", type=Path)
+    ap.add_argument("videos", nargs="+", type=Path)
+    ap.add_argument("--model", type=Path, required=True)
+    args = ap.parse_args()
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    for v in args.videos:
+        track = extract(v, args.model)
+        out = args.out_dir / f"{v.stem}.npz"
+        track.save(out)
+        print(f"{v.name}: {len(track)} frames, person in {int(track.detected.sum())} -> {out}")
+
+
+if __name__ == "__main__":
+    main()
