@@ -1,1 +1,72 @@
-"""Placeholder until the command lands."""
+"""`formcheck live`: exercise in front of a camera (or a video played in real time)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import typer
+
+from formcheck.cli.app import app
+from formcheck.cli.common import (
+    check_outputs,
+    check_side,
+    check_video_suffix,
+    load_spec,
+    resolve_model_path,
+)
+from formcheck.cli.errors import UserError
+from formcheck.cli.summary import print_summary
+from formcheck.pipeline.session import SessionOutputs
+from formcheck.source.video import SourceError
+
+
+@app.command("live")
+def live(
+    exercise: str = typer.Option(None, "--exercise", "-e", help="Exercise id."),
+    exercise_file: Path = typer.Option(None, "--exercise-file", help="Your own exercise "
+                                       "definition (TOML)."),
+    variant: str = typer.Option(None, "--variant", help="Exercise variant, e.g. single-leg."),
+    camera: int = typer.Option(0, "--camera", help="Camera index."),
+    source: Path = typer.Option(None, "--source", help="Play this video file in real time "
+                                "instead of a camera."),
+    side: str = typer.Option("auto", "--side", help="Working side: left, right or auto."),
+    model: str = typer.Option("full", "--model", help="Pose model: lite, full or heavy."),
+    model_path: Path = typer.Option(None, "--model-path", help="Use this .task file."),
+    no_window: bool = typer.Option(False, "--no-window", help="Don't open a window."),
+    out: Path = typer.Option(None, "--out", "-o", help="Record the annotated session (.mp4)."),
+    report: Path = typer.Option(None, "--report", "-r", help="Write the report JSON here."),
+    save_pose: Path = typer.Option(None, "--save-pose", help="Save the landmark track (.npz)."),
+    no_history: bool = typer.Option(False, "--no-history", help="Don't file the report in "
+                                    "the history folder."),
+) -> None:
+    """Live feedback: q/Esc quit, space pause, r reset. The report is written on any exit."""
+    from formcheck.pipeline.display import open_display
+    from formcheck.pipeline.live import run_live
+    from formcheck.source.camera import CameraSource
+    from formcheck.source.paced import RealtimeSource
+    from formcheck.source.video import VideoFileSource
+
+    spec = load_spec(exercise, exercise_file, variant)
+    side_ = check_side(side)
+    check_video_suffix(out)
+    check_outputs(out, report, save_pose)
+    if not no_window and not os.environ.get("DISPLAY") and os.name != "nt":
+        raise UserError("no display to open a window on; use --no-window (and --out to "
+                        "record the overlay)")
+    model_file, model_name = resolve_model_path(model, model_path)
+    try:
+        src = (RealtimeSource(VideoFileSource(source)) if source is not None
+               else CameraSource(camera))
+    except SourceError as exc:
+        raise UserError(str(exc)) from None
+    outputs = SessionOutputs(report=report, video=out, pose=save_pose, history=not no_history)
+    result = run_live(src, spec, model_file, model_name, side=side_, outputs=outputs,
+                      display=open_display(not no_window, f"formcheck - {spec.name}"),
+                      mirror=source is None)
+    s = result.stats
+    print(f"Live: {s.analysed} frames analysed of {s.captured} captured, {s.fps:.1f} fps, "
+          f"median capture-to-overlay latency {s.median_latency_ms:.0f} ms ({result.reason})")
+    print_summary(result.report, video=result.video, report_path=report)
+    if result.reason == "interrupted":
+        raise typer.Exit(130)

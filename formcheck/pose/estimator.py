@@ -8,6 +8,7 @@ while the model is busy are dropped by MediaPipe, so live never falls behind).
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -46,14 +47,15 @@ class PoseEstimator:
     """One landmarker instance; not thread-safe: use one per thread or process."""
 
     def __init__(self, model_path: str | Path, live: bool = False, num_poses: int = 2,
-                 on_result: Callable[[PoseFrame, np.ndarray], None] | None = None,
+                 on_result: Callable[[PoseFrame, np.ndarray, object], None] | None = None,
                  min_confidence: float = 0.5):
         from mediapipe.tasks.python import BaseOptions, vision
 
         self.live = live
         self.selector = PersonSelector()
         self._on_result = on_result
-        self._pending: dict[int, tuple[float, int, np.ndarray]] = {}
+        self._pending: dict[int, tuple[float, int, np.ndarray, object]] = {}
+        self._lock = threading.Lock()  # submit and the result callback run on two threads
         self._last_ms = -1
         mode = vision.RunningMode.LIVE_STREAM if live else vision.RunningMode.VIDEO
         kwargs = {}
@@ -89,22 +91,25 @@ class PoseEstimator:
         h, w = bgr.shape[:2]
         return result_to_frame(result, t_s, index, w, h, self.selector)
 
-    def submit(self, bgr: np.ndarray, t_s: float, index: int) -> None:
-        """LIVE_STREAM mode: returns at once; `on_result(pose, bgr)` is called when done."""
+    def submit(self, bgr: np.ndarray, t_s: float, index: int, tag: object = None) -> None:
+        """LIVE_STREAM mode: returns at once; `on_result(pose, bgr, tag)` is called when
+        done, on MediaPipe's thread. Frames sent while the model is busy are dropped."""
         ms = self._timestamp_ms(t_s)
-        self._pending[ms] = (t_s, index, bgr)
-        if len(self._pending) > 8:  # frames MediaPipe dropped never come back
-            for old in sorted(self._pending)[:-8]:
-                self._pending.pop(old, None)
+        with self._lock:
+            self._pending[ms] = (t_s, index, bgr, tag)
+            if len(self._pending) > 8:  # frames MediaPipe dropped never come back
+                for old in sorted(self._pending)[:-8]:
+                    del self._pending[old]
         self._landmarker.detect_async(self._mp_image(bgr), ms)
 
     def _callback(self, result, _image, ms: int) -> None:
-        entry = self._pending.pop(ms, None)
+        with self._lock:
+            entry = self._pending.pop(ms, None)
         if entry is None or self._on_result is None:
             return
-        t_s, index, bgr = entry
+        t_s, index, bgr, tag = entry
         h, w = bgr.shape[:2]
-        self._on_result(result_to_frame(result, t_s, index, w, h, self.selector), bgr)
+        self._on_result(result_to_frame(result, t_s, index, w, h, self.selector), bgr, tag)
 
     def close(self) -> None:
         self._landmarker.close()
