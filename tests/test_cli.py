@@ -1,0 +1,62 @@
+"""The command line as a user meets it: catalogue, replaying the bundled sample, errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from formcheck.report.schema import load_report
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "samples" / "tracks" / "glute_bridge_ndn_1.npz"
+
+
+def _formcheck(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "formcheck", *map(str, args)],
+                          capture_output=True, text=True, timeout=300, env=env)
+
+
+def test_exercises_list_and_show():
+    run = _formcheck("exercises")
+    assert run.returncode == 0 and "glute_bridge" in run.stdout
+    show = _formcheck("exercises", "show", "glute_bridge")
+    assert show.returncode == 0
+    assert "Side view" in show.stdout or "side-on" in show.stdout
+    assert "3 x 10" in show.stdout
+
+
+def test_analyze_sample_track_writes_video_and_report(tmp_path):
+    run = _formcheck("analyze", SAMPLE, "-e", "glute_bridge", "--out", tmp_path / "d.mp4",
+                     "--report", tmp_path / "d.json", "-q")
+    assert run.returncode == 0, run.stderr
+    assert "3 reps" in run.stdout
+    assert load_report(tmp_path / "d.json").summary.rep_count == 3
+    assert (tmp_path / "d.mp4").stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("args,message", [
+    (["analyze", "nope.mp4", "-e", "glute_bridge"], "nope.mp4: no such file"),
+    (["analyze", SAMPLE, "-e", "bench_press"], "unknown exercise 'bench_press'; valid ids:"),
+    (["analyze", SAMPLE, "-e", "glute_bridge", "--side", "middle"], "--side must be"),
+    (["analyze", SAMPLE, "-e", "glute_bridge", "--report", "/proc/nope/r.json"],
+     "cannot write /proc/nope/r.json"),
+    (["exercises", "show", "nope"], "unknown exercise 'nope'"),
+])
+def test_errors_are_one_line_without_traceback(args, message):
+    run = _formcheck(*args)
+    assert run.returncode == 2
+    assert message in run.stderr
+    assert "Traceback" not in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1
+
+
+def test_unwritable_output_is_refused_before_processing(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    run = _formcheck("analyze", SAMPLE, "-e", "glute_bridge", "--report",
+                     tmp_path / "r.json", "--out", blocker / "sub" / "v.mp4")
+    assert run.returncode == 2 and "cannot write" in run.stderr
+    assert not (tmp_path / "r.json").exists()  # nothing was processed

@@ -1,0 +1,131 @@
+"""The rep counter and hold timer on controlled signals: each rule in isolation."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from formcheck.analysis.exercise import RepSpec
+from formcheck.analysis.holds import HoldTimer
+from formcheck.analysis.reps import RepCounter
+
+SPEC = RepSpec(key="hip", top=155, min_range=20, start_band=6, return_fraction=0.2,
+               min_duration_s=1.0, hold_band=8)
+
+
+def _signal(segments, fps=30.0):
+    """segments: (duration_s, start_value, end_value) pieces, cosine-interpolated."""
+    t0, ts, vs = 0.0, [], []
+    for dur, a, b in segments:
+        n = max(int(round(dur * fps)), 1)
+        for i in range(n):
+            u = (1 - math.cos(math.pi * i / n)) / 2
+            ts.append(t0 + i / fps)
+            vs.append(a + (b - a) * u)
+        t0 += n / fps
+    return np.array(ts), np.array(vs)
+
+
+def _run(ts, vs, spec=SPEC):
+    c = RepCounter(spec)
+    return [e for t, v in zip(ts, vs, strict=True) if (e := c.update(t, v))]
+
+
+def _reps(n, rest=130.0, top=178.0):
+    seg = [(1.5, rest, rest)]
+    for _ in range(n):
+        seg += [(1.0, rest, top), (0.8, top, top), (1.2, top, rest), (1.0, rest, rest)]
+    return _signal(seg)
+
+
+def test_clean_reps_count_exactly_on_return():
+    ts, vs = _reps(5)
+    events = _run(ts, vs)
+    assert len(events) == 5
+    for i, e in enumerate(events):
+        # each rep: starts after the 1.5 s lead-in plus i * 4 s, ends on the way back down
+        assert 1.4 + 4 * i <= e.start_s <= 1.7 + 4 * i
+        assert 3.4 + 4 * i <= e.end_s <= 4.5 + 4 * i
+        assert e.peak > 176 and e.rest < 131
+
+
+def test_jitter_around_a_threshold_counts_once():
+    # Hovering at the top threshold with +-4 degree jitter: a single threshold at 155
+    # would count every crossing; hysteresis counts the one real rep.
+    ts, vs = _signal([(1.5, 130, 130), (1.0, 130, 160), (3.0, 160, 160), (1.0, 160, 130),
+                      (1.0, 130, 130)])
+    rng = np.random.default_rng(1)
+    vs = vs + np.where((ts > 2.5) & (ts < 5.5), 4 * np.sin(ts * 40) + rng.normal(0, 1, ts.size), 0)
+    naive = int(np.sum((vs[1:] >= 155) & (vs[:-1] < 155)))
+    assert naive > 3
+    assert len(_run(ts, vs)) == 1
+
+
+def test_pulses_while_holding_the_top_do_not_count():
+    ts, vs = _signal([(1.5, 130, 130), (1.0, 130, 178)] + [(0.3, 178, 165), (0.3, 165, 178)] * 5
+                     + [(1.0, 178, 130), (1.0, 130, 130)])
+    assert len(_run(ts, vs)) == 1
+
+
+def test_too_fast_or_too_small_movements_are_not_reps():
+    ts, vs = _signal([(1.5, 130, 130), (0.3, 130, 178), (0.3, 178, 130), (1.0, 130, 130)])
+    assert _run(ts, vs) == []  # 0.6 s < min_duration_s
+    ts, vs = _signal([(1.5, 130, 130), (1.0, 130, 148), (1.0, 148, 130), (1.0, 130, 130)])
+    assert _run(ts, vs) == []  # never reaches the top
+
+
+def test_rest_is_the_persons_own():
+    # Someone whose rest sits at 150 (heel bridge, portrait video) still counts, and must
+    # still rise min_range above their own rest.
+    ts, vs = _reps(3, rest=150.0, top=180.0)
+    assert len(_run(ts, vs)) == 3
+    ts, vs = _reps(3, rest=150.0, top=162.0)
+    assert _run(ts, vs) == []
+
+
+def test_short_occlusion_keeps_the_rep_long_one_abandons_it():
+    ts, vs = _reps(1)
+    short = vs.copy()
+    short[(ts > 2.8) & (ts < 3.6)] = np.nan  # 0.8 s gap at the top
+    assert len(_run(ts, short)) == 1
+    long_gap = vs.copy()
+    long_gap[(ts > 2.6) & (ts < 4.6)] = np.nan  # 2 s gap > max_gap_s
+    assert len(_run(ts, long_gap)) == 0
+
+
+def test_direction_down_counts_squat_like_reps():
+    spec = RepSpec(key="knee", direction="down", top=100, min_range=30, min_duration_s=0.8)
+    ts, vs = _reps(4, rest=175.0, top=80.0)
+    events = _run(ts, vs, spec)
+    assert len(events) == 4
+    assert all(e.peak < 82 and e.rest > 170 for e in events)
+
+
+def test_dropped_frames_do_not_change_the_count():
+    ts, vs = _reps(4)
+    keep = np.random.default_rng(3).random(ts.size) > 0.3
+    assert len(_run(ts[keep], vs[keep])) == 4
+
+
+def test_hold_timer_uses_frame_time_and_debounces():
+    timer = HoldTimer(enter_s=0.5, exit_s=0.7)
+    events = []
+    fps = 30.0
+    for i in range(int(12 * fps)):
+        t = i / fps
+        inside = 2.0 <= t < 8.0 and not (5.0 <= t < 5.3)  # a 0.3 s glitch mid-hold
+        if (e := timer.update(t, inside, inside)):
+            events.append(e)
+    assert len(events) == 1
+    assert events[0].start_s == 2.0
+    assert abs(events[0].end_s - (8.0 - 1 / fps)) < 1e-6
+    assert abs(events[0].hold_s - 6.0) < 0.05
+
+
+def test_hold_timer_finish_closes_a_running_hold():
+    timer = HoldTimer(enter_s=0.5, exit_s=0.7)
+    for i in range(90):
+        timer.update(i / 30, True, True)
+    e = timer.finish()
+    assert e is not None and abs(e.hold_s - 89 / 30) < 1e-6
