@@ -16,10 +16,10 @@ fi
 
 # Xvfb (window tests) and Chromium (HTML report screenshot): system packages, root only.
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
-   && ! { command -v Xvfb >/dev/null && command -v chromium >/dev/null; }; then
+   && ! { command -v Xvfb && command -v xdotool && command -v chromium; } >/dev/null; then
   apt-get update -qq >/dev/null 2>&1 || true
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xvfb chromium >/dev/null 2>&1 \
-    || echo "note: could not install xvfb/chromium; the window and HTML screenshot tests will skip"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xvfb xdotool chromium >/dev/null 2>&1 \
+    || echo "note: could not install xvfb/xdotool/chromium; the window and HTML screenshot tests will skip"
 fi
 
 .venv/bin/formcheck models fetch full

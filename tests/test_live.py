@@ -1,0 +1,131 @@
+"""Live mode on a video played at real-time pace: keys, interruption, a real window (Xvfb)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from formcheck.analysis.exercise import get_exercise
+from formcheck.pipeline.live import run_live
+from formcheck.pipeline.session import SessionOutputs
+from formcheck.report.schema import load_report
+from formcheck.source.paced import RealtimeSource
+from formcheck.source.video import VideoFileSource
+
+pytestmark = [pytest.mark.clips, pytest.mark.slow]
+CLIP = "glute_bridge_ndn_1.mp4"
+
+
+class ScriptedDisplay:
+    """Presses keys at given frame numbers, records what was shown."""
+
+    def __init__(self, keys: dict[int, str]):
+        self.keys = {n: ord(k) for n, k in keys.items()}
+        self.shown = 0
+        self.shape = None
+        self.closed_called = False
+
+    def show(self, image):
+        self.shown += 1
+        self.shape = image.shape
+        return self.keys.get(self.shown, -1)
+
+    def closed(self):
+        return False
+
+    def close(self):
+        self.closed_called = True
+
+
+def _live(videos, model_path, tmp_path, display):
+    src = RealtimeSource(VideoFileSource(videos / CLIP))
+    return run_live(src, get_exercise("glute_bridge"), model_path, "full", side=None,
+                    outputs=SessionOutputs(report=tmp_path / "r.json", history=False),
+                    display=display)
+
+
+def test_quit_key_ends_session_and_writes_report(videos, model_path, tmp_path):
+    display = ScriptedDisplay({30: "q"})
+    result = _live(videos, model_path, tmp_path, display)
+    assert result.reason == "quit"
+    assert display.shown == 30 and display.closed_called
+    report = load_report(tmp_path / "r.json")
+    assert report.mode == "live" and report.summary.rep_count == 0
+    assert report.duration_s < 3.0  # quit after ~1-1.5 s of the clip
+
+
+def test_pause_stops_counting_and_reset_clears(videos, model_path, tmp_path):
+    # Pause from the 5th shown frame to the end: the three reps (from 2.5 s on) are not
+    # counted although frames keep being shown.
+    display = ScriptedDisplay({5: " "})
+    result = _live(videos, model_path, tmp_path, display)
+    assert result.report.summary.rep_count == 0
+    assert result.stats.analysed == 5 and display.shown > 100
+    # reset after the first rep (~4.5 s, so after ~frame 100 shown at ~25 fps) leaves 2
+    display = ScriptedDisplay({125: "r"})
+    result = _live(videos, model_path, tmp_path, display)
+    assert result.report.summary.rep_count == 2
+
+
+def test_ctrl_c_writes_a_partial_report(videos, model_path, tmp_path):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "formcheck", "live", "--source", str(videos / CLIP),
+         "--exercise", "glute_bridge", "--no-window", "--report", str(tmp_path / "r.json"),
+         "--out", str(tmp_path / "s.mp4"), "--model-path", str(model_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(7.0)  # into the second rep
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    report = load_report(tmp_path / "r.json")
+    assert report.partial and any("interrupted" in w for w in report.warnings)
+    assert report.summary.rep_count >= 1
+    import cv2
+
+    cap = cv2.VideoCapture(str(tmp_path / "s.mp4"))
+    assert cap.isOpened() and cap.get(cv2.CAP_PROP_FRAME_COUNT) > 30  # playable, so far
+
+
+@pytest.fixture
+def xvfb(tmp_path):
+    if not shutil.which("Xvfb") or not shutil.which("xdotool"):
+        pytest.skip("Xvfb and xdotool are needed for the window test (apt-get install xvfb "
+                    "xdotool)")
+    disp = ":97"
+    proc = subprocess.Popen(["Xvfb", disp, "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)
+    yield {**os.environ, "DISPLAY": disp, "QT_QPA_PLATFORM": "xcb"}
+    proc.terminate()
+    proc.wait(10)
+
+
+def test_window_opens_and_q_closes_it(videos, model_path, tmp_path, xvfb):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "formcheck", "live", "--source", str(videos / CLIP),
+         "--exercise", "glute_bridge", "--report", str(tmp_path / "r.json"),
+         "--model-path", str(model_path)], env=xvfb,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    window = None
+    for _ in range(40):
+        time.sleep(0.25)
+        found = subprocess.run(["xdotool", "search", "--name", "formcheck"], env=xvfb,
+                               capture_output=True, text=True)
+        if found.stdout.strip():
+            window = found.stdout.split()[0]
+            break
+    assert window, "no formcheck window appeared"
+    time.sleep(1.0)
+    # No window manager under Xvfb: focus the window directly, then type.
+    subprocess.run(["xdotool", "windowfocus", "--sync", window], env=xvfb, capture_output=True)
+    subprocess.run(["xdotool", "key", "q"], env=xvfb, capture_output=True)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "(quit)" in out
+    assert load_report(tmp_path / "r.json").duration_s < 12.0
