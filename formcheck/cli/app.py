@@ -31,9 +31,14 @@ def _register() -> None:
 
 
 def main() -> None:
+    from formcheck.cli.quiet import filter_native_stderr, quiet_environment
+
     debug = "--debug" in sys.argv
     if debug:
         sys.argv.remove("--debug")
+    else:
+        quiet_environment()
+        filter_native_stderr()
     _register()
     try:
         app()
@@ -42,3 +47,12 @@ def main() -> None:
             raise
         print(f"formcheck: error: {exc}", file=sys.stderr)
         sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        print("formcheck: interrupted", file=sys.stderr)
+        sys.exit(130)
+    except Exception as exc:  # a bug, not bad input: say so in one line
+        if debug:
+            raise
+        print(f"formcheck: error: unexpected {type(exc).__name__}: {exc} (run again with "
+              "--debug for the traceback)", file=sys.stderr)
+        sys.exit(1)
