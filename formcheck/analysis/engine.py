@@ -14,7 +14,7 @@ from formcheck.analysis.exercise import REP_ATTRS, ExerciseSpec
 from formcheck.analysis.holds import HoldEvent, HoldTimer
 from formcheck.analysis.measures import Points, evaluate
 from formcheck.analysis.reps import RepCounter, RepEvent
-from formcheck.analysis.side import SideSelector
+from formcheck.analysis.side import MeasureSideSelector, SideSelector
 from formcheck.analysis.state import AnalysisState, Cue
 from formcheck.analysis.view import ViewCheck
 from formcheck.pose.landmarks import PoseFrame
@@ -63,7 +63,12 @@ class Engine:
     def reset(self) -> None:
         """Start counting afresh (live 'r' key); the session's frame totals are kept."""
         spec = self.spec
-        self.sides = SideSelector(spec.camera.required, self.fixed_side)
+        if spec.side.choose_by == "visibility":
+            self.sides = SideSelector(spec.camera.required, self.fixed_side)
+        else:
+            self.sides = MeasureSideSelector(spec.camera.required, self.fixed_side,
+                                             spec.side.choose)
+            self._choose_i = self._names.index(spec.side.choose_by)
         self.view = ViewCheck(spec.camera)
         self.counter = RepCounter(spec.rep) if spec.rep else None
         self.timer = (HoldTimer(spec.hold.enter_s, spec.hold.exit_s) if spec.hold else None)
@@ -79,6 +84,9 @@ class Engine:
         self._last_end: float | None = None
         self.frames = getattr(self, "frames", 0)
         self.frames_with_person = getattr(self, "frames_with_person", 0)
+        self.absences = getattr(self, "absences", [])  # (left_s, back_s) after first seen
+        self._absent_since: float | None = None
+        self._seen = getattr(self, "_seen", False)
 
     # ------------------------------------------------------------------ per frame
     def _measure(self, pose: PoseFrame) -> np.ndarray:
@@ -107,10 +115,15 @@ class Engine:
         t = pose.t_s
         self.frames += 1
         self.frames_with_person += int(pose.detected)
+        self._track_presence(pose)
         in_rep = self.counter is not None and self.counter.phase != "rest"
-        side = self.sides.update(pose, locked=in_rep or bool(self.timer and self.timer.running))
-        view_ok = self.view.update(pose, side or "left")
+        moving = in_rep or bool(self.timer and self.timer.running)
         values = self._measure(pose)
+        if isinstance(self.sides, MeasureSideSelector):
+            side = self.sides.update(pose, moving, tuple(values[:, self._choose_i]))
+        else:
+            side = self.sides.update(pose, locked=moving)
+        view_ok = self.view.update(pose, side or "left", moving)
         key, key_side = self._key(values, side)
         counted_key = key if view_ok else math.nan
         self._buf.append(_Sample(t, values, key_side, counted_key))
@@ -179,6 +192,15 @@ class Engine:
             return None
         spec = self.spec.measures[self.spec.key]
         return Points(pose.pixels, pose.visibility, side).index(spec.vertex)
+
+    def _track_presence(self, pose: PoseFrame) -> None:
+        """Note when the person leaves the view for more than a second and comes back."""
+        if pose.detected:
+            if self._absent_since is not None and pose.t_s - self._absent_since > 1.0:
+                self.absences.append((self._absent_since, pose.t_s))
+            self._absent_since, self._seen = None, True
+        elif self._seen and self._absent_since is None:
+            self._absent_since = pose.t_s
 
     # ------------------------------------------------------------------ records
     def _window(self, start: float, end: float) -> list[_Sample]:
@@ -311,6 +333,11 @@ class Engine:
             msg = CUES[worst].message if worst in CUES else "check the camera set-up"
             warnings.append(f"the camera view was wrong for {self.view.bad_time:.0f} s of "
                             f"{total:.0f} s ({msg.lower()}); no counting then")
+        if self.absences:
+            gone = sum(b - a for a, b in self.absences)
+            times = ", ".join(f"{a:.1f}-{b:.1f} s" for a, b in self.absences[:5])
+            warnings.append(f"the person left the view {len(self.absences)} time(s) "
+                            f"({times}; {gone:.0f} s in all); nothing was counted meanwhile")
         if multi_person:
             warnings.append("more than one person was in view; followed the one who started")
         return EngineResult(self.reps, self.holds, self.series, self.sides.side or "unknown",

@@ -17,6 +17,7 @@ NOISE = re.compile(
     rb"|INFO: Created TensorFlow Lite .*"
     rb"|WARNING: Logging before InitGoogle\(\) is written to STDERR"
     rb"|WARNING: All log messages before absl::InitializeLog\(\) .*"
+    rb"|\[[\w,]+ @ 0x[0-9a-f]+\] .*"  # FFmpeg decoder diagnostics on damaged files
     rb"|\s*)$"
 )
 

@@ -7,7 +7,10 @@ from pathlib import Path
 
 import cv2
 
+from formcheck.source.brightness import LowLightGuard
 from formcheck.source.frame import Frame, SourceInfo
+
+MAX_BAD_READS = 60  # consecutive failed reads before we decide the stream has ended
 
 
 class SourceError(Exception):
@@ -22,8 +25,10 @@ class VideoFileSource:
     (CAP_PROP_POS_MSEC is pts-based), so variable-frame-rate phone video keeps true timing.
     """
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, brighten: bool = True):
         self.path = Path(path)
+        self.light = LowLightGuard(brighten)
+        self.skipped = 0  # damaged frames skipped mid-stream
         if not self.path.exists():
             raise SourceError(f"{self.path}: no such file")
         if self.path.is_dir():
@@ -32,7 +37,7 @@ class VideoFileSource:
             raise SourceError(f"{self.path}: file is empty")
         self._cap = cv2.VideoCapture(str(self.path), cv2.CAP_FFMPEG)
         if not self._cap.isOpened():
-            raise SourceError(f"{self.path}: not a video OpenCV can open")
+            raise SourceError(f"{self.path}: not a video formcheck can open{_why(self.path)}")
         self._cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
         ok, first = self._cap.read()
         if not ok or first is None:
@@ -47,7 +52,12 @@ class VideoFileSource:
             fps=fps if fps and fps > 0 else 30.0, frame_count=count if count > 0 else None,
             live=False,
         )
-        self.read_error: str | None = None  # set when decoding stopped before the end
+        self.read_error: str | None = None  # set when frames were lost to damage
+
+    @property
+    def warnings(self) -> list[str]:
+        w = self.light.warning()
+        return [w] if w else []
 
     def __iter__(self) -> Iterator[Frame]:
         index, frame, t_s = 0, self._first, self._first_t
@@ -57,21 +67,32 @@ class VideoFileSource:
             # Some containers repeat or omit a pts; keep time strictly increasing.
             if t_s <= last_t:
                 t_s = last_t + nominal
-            yield Frame(frame, t_s, index)
+            yield Frame(self.light(frame), t_s, index)
             last_t = t_s
             index += 1
-            ok, frame = self._cap.read()
-            if not ok:
-                frame = None
-                self._note_early_end(index)
-            else:
-                t_s = self._cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
+            frame, t_s = self._next()
+        self._note_losses(index)
 
-    def _note_early_end(self, delivered: int) -> None:
+    def _next(self) -> tuple[object | None, float]:
+        """The next decodable frame: FFmpeg resyncs after a damaged stretch, so keep
+        reading past failures for a while before deciding the stream has ended."""
+        failures = 0
+        while failures < MAX_BAD_READS:
+            ok, frame = self._cap.read()
+            if ok and frame is not None:
+                self.skipped += failures
+                return frame, self._cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
+            failures += 1
+        return None, 0.0
+
+    def _note_losses(self, delivered: int) -> None:
         expected = self.info.frame_count
         if expected and delivered < expected * 0.98 - 2:
             self.read_error = (f"decoding stopped after {delivered} of {expected} frames "
                                "(truncated or damaged file)")
+        elif self.skipped:
+            self.read_error = (f"{self.skipped} damaged frames could not be decoded and were "
+                               "skipped")
 
     def close(self) -> None:
         self._cap.release()
@@ -81,3 +102,15 @@ class VideoFileSource:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _why(path: Path) -> str:
+    """A hint for files FFmpeg cannot open: an MP4 cut short loses its index at the end."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(64)
+    except OSError:
+        return ""
+    if head[4:8] == b"ftyp":
+        return " (an MP4 whose index is missing: probably truncated while recording or copying)"
+    return " (unknown or unsupported format)"
