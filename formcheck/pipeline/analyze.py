@@ -106,7 +106,8 @@ def _checked(items: Iterable, source: VideoFileSource, session: Session) -> Iter
     if source.read_error:
         session.partial = True
         session.warnings.append(f"{source.path.name}: {source.read_error}; "
-                                f"analysed up to {session.last_t:.1f} s")
+                                f"analysed what could be read (up to {session.last_t:.1f} s)")
+    session.warnings.extend(source.warnings)
 
 
 def analyze_track(path: Path, spec: ExerciseSpec, *, side: str | None,

@@ -186,6 +186,7 @@ def run_live(source: FrameSource, spec: ExerciseSpec, model_path: Path, model_na
         reason = "source failed"
         session.partial = True
         session.warnings.append(f"{read_error}; the report covers the session up to then")
+    session.warnings.extend(getattr(source, "warnings", []))
     if reason == "interrupted":
         session.partial = True
         session.warnings.append("interrupted: the report covers the session up to "

@@ -9,6 +9,7 @@ from typing import Protocol
 import cv2
 import numpy as np
 
+from formcheck.source.brightness import LowLightGuard
 from formcheck.source.frame import Frame, SourceInfo
 from formcheck.source.video import SourceError
 
@@ -48,9 +49,15 @@ class CameraSource:
                                height=first.shape[0], fps=fps if fps and fps > 0 else 30.0,
                                frame_count=None, live=True)
         self.read_error: str | None = None
+        self.light = LowLightGuard()
+
+    @property
+    def warnings(self) -> list[str]:
+        w = self.light.warning()
+        return [w] if w else []
 
     def __iter__(self) -> Iterator[Frame]:
-        yield Frame(self._first, 0.0, 0)
+        yield Frame(self.light(self._first), 0.0, 0)
         index, failures = 1, 0
         while True:
             ok, image = self._cap.read()
@@ -61,7 +68,7 @@ class CameraSource:
                     return
                 continue
             failures = 0
-            yield Frame(image, self._clock() - self._t0, index)
+            yield Frame(self.light(image), self._clock() - self._t0, index)
             index += 1
 
     def close(self) -> None:

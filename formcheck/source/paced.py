@@ -30,6 +30,10 @@ class RealtimeSource:
     def read_error(self) -> str | None:
         return getattr(self._inner, "read_error", None)
 
+    @property
+    def warnings(self) -> list[str]:
+        return list(getattr(self._inner, "warnings", []))
+
     def __iter__(self) -> Iterator[Frame]:
         start: float | None = None
         t_first = 0.0
