@@ -56,8 +56,12 @@ class Engine:
         self.fixed_side = None if side in (None, "auto") else side
         self._names = list(spec.measures)
         self._key_i = self._names.index(spec.key)
-        self._sign = 1.0 if not spec.rep or spec.rep.direction == "up" else -1.0
         self.reset()
+
+    @property
+    def _sign(self) -> float:
+        """+1 when the key rises into a rep, -1 when it falls (a swing: once decided)."""
+        return (self.counter.sign or 1.0) if self.counter is not None else 1.0
 
     # ------------------------------------------------------------------ lifecycle
     def reset(self) -> None:
@@ -298,6 +302,10 @@ class Engine:
         if side and phase in ("top", "up", "down", "hold") and t - self._phase_start >= (
                 LIVE_MIN_PHASE_S):
             frames = self._window(self._phase_start, t)
+            if phase == "top" and self.counter is not None and self.spec.rep is not None:
+                # the same "top" as a finished rep's: near the peak, not the last of the way up
+                floor = self.counter._peak - self.spec.rep.hold_band
+                frames = [f for f in frames if self._sign * f.key >= floor]
             times, values = self._arrays(frames, side)
             for rule in self.spec.faults:
                 rp = "top" if rule.phase == "hold" and phase == "top" else rule.phase
@@ -315,6 +323,10 @@ class Engine:
 
     # ------------------------------------------------------------------ end
     def finish(self, multi_person: bool = False) -> EngineResult:
+        if self.counter is not None:
+            ev_r = self.counter.finish()
+            if ev_r:
+                self._finish_rep(ev_r)
         if self.timer is not None:
             ev = self.timer.finish()
             if ev:

@@ -39,18 +39,22 @@ class CameraSpec:
     posture: str = "any"
     required: tuple[str, ...] = ("shoulder", "hip", "knee", "ankle")
     hint: str = ""
+    max_width: float | None = None  # overrides view.py's side-on / facing width-ratio limits
+    min_width: float | None = None
 
 
 @dataclass(frozen=True)
 class SideSpec:
     mode: str = "bilateral"  # bilateral: follow the better-seen side; per_side: count each side
     choose_by: str = "visibility"  # or a measure name: the side where it moves most works
+    choose: str = "range"  # with a measure: the side where it reads highest (max), lowest (min)
 
 
 @dataclass(frozen=True)
 class RepSpec:
     key: str
-    direction: str = "up"  # "up": key rises into the rep; "down": it falls (squat depth)
+    direction: str = "up"  # "up": key rises into the rep; "down": it falls (squat depth);
+    # "either": swings, whichever way the person first moves (no `top`: min_range decides)
     top: float = 0.0  # the key must pass this to count as a rep
     min_range: float = 15.0  # and move at least this far from the person's own rest
     start_band: float = 6.0  # leaving rest: key beyond rest + start_band
@@ -237,17 +241,25 @@ def parse_exercise(data: dict, text: str, origin: str) -> ExerciseSpec:
     measures = _measures(r, data)
 
     cam = r.table(data, ("camera",))
-    r.unknown(cam, ("camera",), {"view", "posture", "required", "hint"})
+    r.unknown(cam, ("camera",), {"view", "posture", "required", "hint", "max_width",
+                                 "min_width"})
+    required = r.get(cam, ("camera", "required"), list, list(CameraSpec.required))
+    for pt in required:
+        if not isinstance(pt, str) or pt not in point_names():
+            raise r.fail(("camera", "required"), f"unknown point {pt!r}")
     camera = CameraSpec(
         r.get(cam, ("camera", "view"), str, "side", VIEWS),
         r.get(cam, ("camera", "posture"), str, "any", POSTURES),
-        tuple(r.get(cam, ("camera", "required"), list, list(CameraSpec.required))),
+        tuple(required),
         r.get(cam, ("camera", "hint"), str, ""),
+        _num(r, cam, ("camera", "max_width"), None),
+        _num(r, cam, ("camera", "min_width"), None),
     )
     sd = r.table(data, ("side",))
-    r.unknown(sd, ("side",), {"mode", "choose_by"})
+    r.unknown(sd, ("side",), {"mode", "choose_by", "choose"})
     side = SideSpec(r.get(sd, ("side", "mode"), str, "bilateral", SIDE_MODES),
-                    r.get(sd, ("side", "choose_by"), str, "visibility"))
+                    r.get(sd, ("side", "choose_by"), str, "visibility"),
+                    r.get(sd, ("side", "choose"), str, "range", ("max", "min", "range")))
     if side.choose_by != "visibility" and side.choose_by not in measures:
         raise r.fail(("side", "choose_by"), "must be 'visibility' or a measure name")
 
@@ -263,9 +275,10 @@ def parse_exercise(data: dict, text: str, origin: str) -> ExerciseSpec:
         kw = {k: _num(r, t, ("rep", k)) for k in RepSpec.__dataclass_fields__
               if k not in ("key", "direction") and k in t}
         rep = RepSpec(key=measure_name(r.get(t, ("rep", "key"), str), ("rep", "key")),
-                      direction=r.get(t, ("rep", "direction"), str, "up", ("up", "down")),
+                      direction=r.get(t, ("rep", "direction"), str, "up",
+                                      ("up", "down", "either")),
                       **kw)
-        if "top" not in t:
+        if "top" not in t and rep.direction != "either":
             raise r.fail(("rep", "top"), "is required")
     else:
         t = r.table(data, ("hold",), required=True)
@@ -313,6 +326,10 @@ def parse_exercise(data: dict, text: str, origin: str) -> ExerciseSpec:
         per_day=r.get(pr, ("prescription", "per_day"), int, 1),
         every_n_days=r.get(pr, ("prescription", "every_n_days"), int, 1))
     variants = r.table(data, ("variants",))
+    for vname, vdata in variants.items():  # a broken variant fails when the file loads
+        if not isinstance(vdata, dict):
+            raise r.fail(("variants", vname), "must be a table")
+        parse_exercise(merge_variant(data, vdata), text, f"{origin} (variant {vname})")
     return ExerciseSpec(
         id=ex_id, name=r.get(data, ("name",), str), kind=kind, measures=measures,
         camera=camera, side=side, rep=rep, hold=hold, faults=tuple(faults),
@@ -339,8 +356,18 @@ def parse_text(text: str, origin: str) -> ExerciseSpec:
     return parse_exercise(data, text, origin)
 
 
+def merge_variant(base: dict, over: dict) -> dict:
+    """The file with a variant's fields laid over it: tables merge key by key (a variant adds a
+    measure or changes one threshold), anything else (e.g. the [[faults]] list) is replaced."""
+    out = {k: v for k, v in base.items() if k != "variants"}
+    for k, v in over.items():
+        out[k] = merge_variant(out[k], v) if isinstance(v, dict) and isinstance(
+            out.get(k), dict) else v
+    return out
+
+
 def apply_variant(spec: ExerciseSpec, variant: str | None) -> ExerciseSpec:
-    """A variant overrides top-level tables of the file (e.g. `[variants.single-leg]`)."""
+    """A variant overrides fields of the file (e.g. `[variants.single-leg]`), see merge_variant."""
     if not variant:
         return spec
     if variant not in spec.variants:
@@ -348,8 +375,7 @@ def apply_variant(spec: ExerciseSpec, variant: str | None) -> ExerciseSpec:
         raise ExerciseFileError(f"exercise '{spec.id}' has no variant '{variant}' (known: {known})")
     text = Path(spec.source).read_text(encoding="utf-8") if Path(spec.source).exists() else ""
     data = tomllib.loads(text) if text else {}
-    merged = {**data, **spec.variants[variant]}
-    merged.pop("variants", None)
+    merged = merge_variant(data, spec.variants[variant])
     out = parse_exercise(merged, text, f"{spec.source} (variant {variant})")
     return out
 

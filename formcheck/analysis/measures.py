@@ -166,6 +166,70 @@ def height_diff_ratio(pts: Points, spec: MeasureSpec) -> float:
     return float(b[1] - a[1]) / scale
 
 
+def segment_angle(pts: Points, spec: MeasureSpec) -> float:
+    """Angle between segments a->b and c->d, 0..180: the clamshell's opening is the angle
+    between the two thighs (hip->knee, other_hip->other_knee), which a knee straightening or the
+    pelvis shifting does not fake the way a knee-to-knee distance can."""
+    a, b, c, d = _p(pts, spec)
+    u, v = b - a, d - c
+    n = float(np.linalg.norm(u) * np.linalg.norm(v))
+    if not n or not math.isfinite(n):
+        return math.nan
+    return math.degrees(math.acos(max(-1.0, min(1.0, float(np.dot(u, v)) / n))))
+
+
+def _cross(u: np.ndarray, v: np.ndarray) -> float:
+    return float(u[0] * v[1] - u[1] * v[0])
+
+
+def body_sense(pts: Points) -> float:
+    """+1 if the person is seen as an upright person facing image-right would be, -1 if
+    mirrored; NaN when undecidable. Rotation-invariant, so it holds lying, kneeling or hinged:
+    the toes point to the front of the shin, the nose to the front of the torso."""
+    vote = 0.0
+    for s in ("left", "right"):
+        knee, ankle = pts.get(f"{s}_knee"), pts.get(f"{s}_ankle")
+        heel, toe = pts.get(f"{s}_heel"), pts.get(f"{s}_foot_index")
+        shin, foot = ankle - knee, toe - heel
+        n = float(np.linalg.norm(shin) * np.linalg.norm(foot))
+        if n and math.isfinite(n):
+            vote -= _cross(shin, foot) / n
+    torso = pts.get("mid_shoulder") - pts.get("mid_hip")
+    ears = [e for e in (pts.get("left_ear"), pts.get("right_ear")) if np.isfinite(e).all()]
+    head = pts.get("nose") - np.mean(ears, axis=0) if ears else np.array([math.nan] * 2)
+    n = float(np.linalg.norm(torso) * np.linalg.norm(head))
+    if n and math.isfinite(n):
+        vote += 0.5 * _cross(torso, head) / n  # a head turned to the camera votes weakly
+    return math.copysign(1.0, vote) if abs(vote) > 0.2 else math.nan
+
+
+def flexion(pts: Points, spec: MeasureSpec) -> float:
+    """Signed bend at b (degrees): 0 when a-b-c is straight, positive when c turns to the front
+    of the body, negative behind. shoulder-hip-knee: thigh forward (leg swing front, hinge) is
+    positive, thigh behind the torso line (swing back, back leg of a lunge) negative."""
+    a, b, c = _p(pts, spec)
+    u, v = b - a, c - b
+    n = float(np.linalg.norm(u) * np.linalg.norm(v))
+    sense = body_sense(pts)
+    if not n or not math.isfinite(n) or math.isnan(sense):
+        return math.nan
+    ang = math.degrees(math.acos(max(-1.0, min(1.0, float(np.dot(u, v)) / n))))
+    return ang if -_cross(u, v) * sense > 0 else -ang
+
+
+def forward_ratio(pts: Points, spec: MeasureSpec) -> float:
+    """How far a is ahead of b horizontally, in the direction an upright person faces (from the
+    whole body, not one foot), divided by the scale segment: the front knee past its toes in a
+    lunge reads positive, hips forward of the back knee too."""
+    a, b = _p(pts, spec)
+    s0, s1 = (pts.get(n) for n in spec.scale)
+    scale = float(np.linalg.norm(s1 - s0))
+    sense = body_sense(pts)
+    if not scale or not math.isfinite(scale) or math.isnan(sense):
+        return math.nan
+    return float((a[0] - b[0]) * sense) / scale
+
+
 # fn name -> (function, number of points, needs scale)
 MEASURE_FUNCTIONS: dict[str, tuple[MeasureFn, int, bool]] = {
     "joint_angle": (joint_angle, 3, False),
@@ -176,6 +240,9 @@ MEASURE_FUNCTIONS: dict[str, tuple[MeasureFn, int, bool]] = {
     "ahead_ratio": (ahead_ratio, 2, True),
     "position_x": (position_x, 1, True),
     "height_diff_ratio": (height_diff_ratio, 2, True),
+    "segment_angle": (segment_angle, 4, False),
+    "flexion": (flexion, 3, False),
+    "forward_ratio": (forward_ratio, 2, True),
 }
 
 

@@ -5,6 +5,10 @@ absolute `top` and move at least `min_range` from rest, and is counted only on r
 within `return_fraction` of the range from rest and if it lasted `min_duration_s`. The gap
 between entering the top and the return level is the hysteresis: jitter around a single
 threshold, or pulses while holding the top, cannot count twice.
+
+Direction "either" is for swings, which have no rest between reps: the first clear move away
+from where the person starts fixes the direction for the session, so a swing that starts at
+either end counts once per cycle.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import numpy as np
 from formcheck.analysis.exercise import RepSpec
 
 REST_WINDOW_S = 3.0
+RETURN_CONFIRM_S = 0.1  # the return must last this long: one glitched frame is not a return
 
 
 @dataclass(frozen=True)
@@ -31,11 +36,13 @@ class RepEvent:
 class RepCounter:
     def __init__(self, spec: RepSpec):
         self.spec = spec
-        self.sign = 1.0 if spec.direction == "up" else -1.0
-        self.top = self.sign * spec.top
         self.reset()
 
     def reset(self) -> None:
+        spec = self.spec
+        self.sign = {"up": 1.0, "down": -1.0}.get(spec.direction, 0.0)  # 0: not yet decided
+        self.top = self.sign * spec.top if self.sign else -math.inf
+        self._undecided: deque[tuple[float, float]] = deque()
         self.phase = "rest"
         self._rest_buf: deque[tuple[float, float]] = deque()
         self.rest: float | None = None
@@ -44,6 +51,7 @@ class RepCounter:
         self._last_low_t: float | None = None
         self._last_t: float | None = None
         self.top_since: float | None = None
+        self._return_t: float | None = None
 
     def _natural(self, v: float) -> float:
         return self.sign * v
@@ -55,19 +63,37 @@ class RepCounter:
             if self.phase != "rest" and self._last_t is not None and t - self._last_t > s.max_gap_s:
                 self.phase, self.top_since = "rest", None  # unseen too long: abandon the attempt
             return None
+        if not self.sign:
+            self._undecided.append((t, value))
+            while t - self._undecided[0][0] > REST_WINDOW_S:
+                self._undecided.popleft()
+            ref = float(np.median([x for _, x in self._undecided]))
+            if abs(value - ref) <= s.start_band:
+                return None
+            self.sign = 1.0 if value > ref else -1.0
+            for ti, vi in list(self._undecided)[:-1]:  # replay the start as rest
+                self._rest(ti, self.sign * vi)
         v = self.sign * value
         self._last_t = t
         if self.phase == "rest":
-            self._rest_buf.append((t, v))
-            while self._rest_buf and t - self._rest_buf[0][0] > REST_WINDOW_S:
-                self._rest_buf.popleft()
-            self.rest = float(np.percentile([x for _, x in self._rest_buf], 20))
-            if v <= self.rest + s.start_band / 2 or self._last_low_t is None:
-                self._last_low_t = t
-            if v > self.rest + s.start_band:
-                self.phase, self._peak = "up", v
-                self._start_t = self._last_low_t
+            self._rest(t, v)
             return None
+        return self._moving(t, v)
+
+    def _rest(self, t: float, v: float) -> None:
+        s = self.spec
+        self._rest_buf.append((t, v))
+        while self._rest_buf and t - self._rest_buf[0][0] > REST_WINDOW_S:
+            self._rest_buf.popleft()
+        self.rest = float(np.percentile([x for _, x in self._rest_buf], 20))
+        if v <= self.rest + s.start_band / 2 or self._last_low_t is None:
+            self._last_low_t = t
+        if v > self.rest + s.start_band:
+            self.phase, self._peak = "up", v
+            self._start_t = self._last_low_t
+
+    def _moving(self, t: float, v: float) -> RepEvent | None:
+        s = self.spec
         assert self.rest is not None
         self._peak = max(self._peak, v)
         reached = self._peak >= self.top and self._peak - self.rest >= s.min_range
@@ -85,14 +111,30 @@ class RepCounter:
         elif self.phase == "top":
             self.phase = "down"
         back = self.rest + s.return_fraction * (self._peak - self.rest)
-        if v <= back:
-            event = None
-            if t - self._start_t >= s.min_duration_s:
-                event = RepEvent(self._start_t, t, self._natural(self.rest),
-                                 self._natural(self._peak))
-            self.phase, self.top_since, self._last_low_t = "rest", None, t
-            self._rest_buf.clear()
-            self._rest_buf.append((t, v))
-            self.rest = v if self.rest is None else min(self.rest, v)  # re-learnt from here on
-            return event
+        if v > back:
+            self._return_t = None
+            return None
+        if self._return_t is None:
+            self._return_t = t
+        if t - self._return_t < RETURN_CONFIRM_S:
+            return None
+        return self._complete(t, v)
+
+    def _complete(self, t: float, v: float) -> RepEvent | None:
+        """Back at the start (since `_return_t`): a rep if it lasted long enough."""
+        assert self.rest is not None and self._return_t is not None
+        end, event = self._return_t, None
+        if end - self._start_t >= self.spec.min_duration_s:
+            event = RepEvent(self._start_t, end, self._natural(self.rest),
+                             self._natural(self._peak))
+        self.phase, self.top_since, self._last_low_t, self._return_t = "rest", None, t, None
+        self._rest_buf.clear()
+        self._rest_buf.append((t, v))
+        self.rest = min(self.rest, v)  # re-learnt from here on
+        return event
+
+    def finish(self) -> RepEvent | None:
+        """End of stream: a return that had begun but not yet lasted RETURN_CONFIRM_S."""
+        if self.phase != "rest" and self._return_t is not None and self._last_t is not None:
+            return self._complete(self._last_t, math.inf)
         return None

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from collections import deque
+
 import numpy as np
 
 from formcheck.analysis.measures import Points
@@ -40,5 +43,48 @@ class SideSelector:
             self.side = best
         elif (not locked and best != self.side
               and self._score[best] - self._score[other] > self.margin):
+            self.side = best
+        return self.side
+
+
+class MeasureSideSelector(SideSelector):
+    """For unilateral work the working limb is the one doing the movement, whatever its
+    visibility: the side whose `choose_by` measure reads highest ("max"), lowest ("min") or
+    moves most ("range") over the last few seconds. Not locked during a rep: the movement
+    itself is the evidence, so the choice sharpens as the rep starts."""
+
+    def __init__(self, required: tuple[str, ...], fixed: str | None = None,
+                 choose: str = "range", window_s: float = 3.0, margin: float = 0.15):
+        super().__init__(required, fixed)
+        self.choose, self.window_s, self.rel_margin = choose, window_s, margin
+        self._hist: deque[tuple[float, float, float]] = deque()
+
+    def _rank(self, vals: np.ndarray) -> float:
+        v = vals[np.isfinite(vals)]
+        if len(v) < 3:
+            return math.nan
+        if self.choose == "max":
+            return float(np.percentile(v, 90))
+        if self.choose == "min":
+            return -float(np.percentile(v, 10))
+        return float(np.percentile(v, 90) - np.percentile(v, 10))
+
+    def update(self, pose: PoseFrame, locked: bool = False,
+               values: tuple[float, float] = (math.nan, math.nan)) -> str | None:
+        if self.fixed or not pose.detected:
+            return self.side
+        t = pose.t_s
+        self._hist.append((t, *values))
+        while self._hist and t - self._hist[0][0] > self.window_s:
+            self._hist.popleft()
+        arr = np.array([h[1:] for h in self._hist])
+        score = {"left": self._rank(arr[:, 0]), "right": self._rank(arr[:, 1])}
+        if all(math.isnan(v) for v in score.values()):
+            return super().update(pose, locked=True) if self.side is None else self.side
+        best = max(score, key=lambda s: -math.inf if math.isnan(score[s]) else score[s])
+        other = "left" if best == "right" else "right"
+        margin = self.rel_margin * max(abs(v) for v in score.values() if not math.isnan(v))
+        if (self.side is None or math.isnan(score[other])
+                or score[best] - score[other] > margin):
             self.side = best
         return self.side

@@ -57,19 +57,24 @@ def torso_elevation(px: np.ndarray) -> float:
     return math.degrees(math.atan2(abs(float(d[1])), abs(float(d[0]))))
 
 
-def judge(pose: PoseFrame, camera: CameraSpec, side: str) -> ViewJudgement:
-    """One frame's verdict (undebounced)."""
+def judge(pose: PoseFrame, camera: CameraSpec, side: str, moving: bool = False
+          ) -> ViewJudgement:
+    """One frame's verdict (undebounced). The posture is that of the start position, so it is
+    not judged while `moving` (a rep under way: a hinge or a fold takes the torso from upright
+    to horizontal on purpose)."""
     if not pose.detected:
         return ViewJudgement(False, CUES["no_person"], math.nan, math.nan)
     px = pose.pixels
     wr, elev = width_ratio(px), torso_elevation(px)
-    if camera.view == "side" and wr > SIDE_MAX_WIDTH:
+    side_max = camera.max_width if camera.max_width is not None else SIDE_MAX_WIDTH
+    front_min = camera.min_width if camera.min_width is not None else FRONT_MIN_WIDTH
+    if camera.view == "side" and wr > side_max:
         return ViewJudgement(False, CUES["turn_side"], wr, elev)
-    if camera.view == "front" and wr < FRONT_MIN_WIDTH:
+    if camera.view == "front" and wr < front_min:
         return ViewJudgement(False, CUES["turn_front"], wr, elev)
-    if camera.posture == "lying" and elev > LYING_MAX_ELEVATION:
+    if camera.posture == "lying" and elev > LYING_MAX_ELEVATION and not moving:
         return ViewJudgement(False, CUES["lie_down"], wr, elev)
-    if camera.posture == "upright" and elev < UPRIGHT_MIN_ELEVATION:
+    if camera.posture == "upright" and elev < UPRIGHT_MIN_ELEVATION and not moving:
         return ViewJudgement(False, CUES["stand_up"], wr, elev)
     pts = Points(px, pose.visibility, side, min_visibility=0.0)
     for name in camera.required:
@@ -97,8 +102,8 @@ class ViewCheck:
         self.cue_seconds: dict[str, float] = {}
         self._last_t: float | None = None
 
-    def update(self, pose: PoseFrame, side: str) -> bool:
-        j = judge(pose, self.camera, side)
+    def update(self, pose: PoseFrame, side: str, moving: bool = False) -> bool:
+        j = judge(pose, self.camera, side, moving)
         t = pose.t_s
         first = self._last_t is None
         dt = 0.0 if self._last_t is None else min(max(t - self._last_t, 0.0), 1.0)
