@@ -1,0 +1,17 @@
+"""Model errors: one user-facing error, one internal per-source failure."""
+
+from __future__ import annotations
+
+from formcheck.cli.errors import UserError
+
+
+class ModelError(UserError):
+    """No usable pose model: the message lists each source tried and why it failed."""
+
+
+class SourceFailed(Exception):
+    """One way of getting a model failed; the reason ends up in a ModelError's message."""
+
+
+class InvalidModel(SourceFailed):
+    """A model file exists but is not a working pose landmarker bundle."""
