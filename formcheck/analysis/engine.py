@@ -99,7 +99,7 @@ class Engine:
             return out
         px = pose.pixels
         for si, s in enumerate(SIDES):
-            pts = Points(px, pose.visibility, s)
+            pts = Points(px, pose.visibility, s, world=pose.world)
             for mi, name in enumerate(self._names):
                 out[si, mi] = evaluate(self.spec.measures[name], pts)
         return out

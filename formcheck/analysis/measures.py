@@ -34,9 +34,16 @@ class Points:
     """Landmark lookup by name for one frame and working side; low-visibility points are NaN."""
 
     def __init__(self, px: np.ndarray, visibility: np.ndarray, side: str,
-                 min_visibility: float = MIN_VISIBILITY):
+                 min_visibility: float = MIN_VISIBILITY, world: np.ndarray | None = None):
         self.px, self.vis, self.side, self.min_vis = px, visibility, side, min_visibility
         self.other = "right" if side == "left" else "left"
+        self.world = world  # (33, 3) metres, for the few measures that need depth
+
+    def get_world(self, name: str) -> np.ndarray:
+        """Like get(), in world coordinates (NaN when not given or not visible)."""
+        if self.world is None:
+            return np.array([math.nan] * 3)
+        return Points(self.world, self.vis, self.side, self.min_vis).get(name)
 
     def _idx(self, side: str, base: str) -> int:
         return int(LM[f"{side.upper()}_{base.upper()}"])
@@ -57,7 +64,7 @@ class Points:
 
     def _pick(self, i: int) -> np.ndarray:
         if self.vis[i] < self.min_vis:
-            return np.array([math.nan, math.nan])
+            return np.full(self.px.shape[1], math.nan)
         return self.px[i]
 
     def index(self, name: str) -> int | None:
@@ -178,6 +185,14 @@ def segment_angle(pts: Points, spec: MeasureSpec) -> float:
     return math.degrees(math.acos(max(-1.0, min(1.0, float(np.dot(u, v)) / n))))
 
 
+def segment_turn(pts: Points, spec: MeasureSpec) -> float:
+    """Signed angle from direction a->b to direction c->d, positive when c->d points more
+    upward in the image: a single-leg bridge's free leg (other_hip->other_ankle) against the
+    working thigh (hip->knee) reads 0 held in line, negative as it drops."""
+    a, b, c, d = _p(pts, spec)
+    return g.signed_turn_deg(b - a, d - c)
+
+
 def _cross(u: np.ndarray, v: np.ndarray) -> float:
     return float(u[0] * v[1] - u[1] * v[0])
 
@@ -230,6 +245,29 @@ def forward_ratio(pts: Points, spec: MeasureSpec) -> float:
     return float((a[0] - b[0]) * sense) / scale
 
 
+def out_of_plane(pts: Points, spec: MeasureSpec) -> float:
+    """How far segment a->b points toward or away from the camera (world landmarks, degrees,
+    0 = across the image): the clamshell's pelvis rolling back turns the hip-to-hip line,
+    which a front view cannot see in pixels."""
+    a, b = (pts.get_world(n) for n in spec.points)
+    d = b - a
+    flat = math.hypot(float(d[0]), float(d[1]))
+    if not np.all(np.isfinite(d)) or not (flat or d[2]):
+        return math.nan
+    return abs(math.degrees(math.atan2(float(d[2]), flat)))
+
+
+def joint_angle_world(pts: Points, spec: MeasureSpec) -> float:
+    """Angle a-b-c from world landmarks: for joints bending toward the camera (the knees in a
+    front view of side-lying work), where the pixel angle is foreshortened."""
+    a, b, c = (pts.get_world(n) for n in spec.points)
+    u, v = a - b, c - b
+    n = float(np.linalg.norm(u) * np.linalg.norm(v))
+    if not n or not math.isfinite(n):
+        return math.nan
+    return math.degrees(math.acos(max(-1.0, min(1.0, float(np.dot(u, v)) / n))))
+
+
 # fn name -> (function, number of points, needs scale)
 MEASURE_FUNCTIONS: dict[str, tuple[MeasureFn, int, bool]] = {
     "joint_angle": (joint_angle, 3, False),
@@ -241,8 +279,11 @@ MEASURE_FUNCTIONS: dict[str, tuple[MeasureFn, int, bool]] = {
     "position_x": (position_x, 1, True),
     "height_diff_ratio": (height_diff_ratio, 2, True),
     "segment_angle": (segment_angle, 4, False),
+    "segment_turn": (segment_turn, 4, False),
     "flexion": (flexion, 3, False),
     "forward_ratio": (forward_ratio, 2, True),
+    "out_of_plane": (out_of_plane, 2, False),
+    "joint_angle_world": (joint_angle_world, 3, False),
 }
 
 
