@@ -43,11 +43,39 @@ class ScriptedDisplay:
         self.closed_called = True
 
 
-def _live(videos, model_path, tmp_path, display):
+class ResetAfterFirstRep(ScriptedDisplay):
+    """Presses r on the frame after the overlay first shows one counted rep."""
+
+    def __init__(self):
+        super().__init__({})
+        self.reps_seen = 0
+        self.reset_sent = False
+
+    def show(self, image):
+        self.shown += 1
+        if self.reps_seen >= 1 and not self.reset_sent:
+            self.reset_sent = True
+            return ord("r")
+        return -1
+
+
+class SpyOverlay:
+    def __init__(self, display):
+        from formcheck.overlay import Overlay
+
+        self.inner, self.display = Overlay(), display
+
+    def draw(self, image, pose, state, fps=None, mirrored=False):
+        if state is not None:
+            self.display.reps_seen = state.rep_count
+        return self.inner.draw(image, pose, state, fps, mirrored)
+
+
+def _live(videos, model_path, tmp_path, display, overlay=None):
     src = RealtimeSource(VideoFileSource(videos / CLIP))
     return run_live(src, get_exercise("glute_bridge"), model_path, "full", side=None,
                     outputs=SessionOutputs(report=tmp_path / "r.json", history=False),
-                    display=display)
+                    display=display, overlay=overlay)
 
 
 def test_quit_key_ends_session_and_writes_report(videos, model_path, tmp_path):
@@ -67,9 +95,10 @@ def test_pause_stops_counting_and_reset_clears(videos, model_path, tmp_path):
     result = _live(videos, model_path, tmp_path, display)
     assert result.report.summary.rep_count == 0
     assert result.stats.analysed == 5 and display.shown > 100
-    # reset after the first rep (~4.5 s, so after ~frame 100 shown at ~25 fps) leaves 2
-    display = ScriptedDisplay({125: "r"})
-    result = _live(videos, model_path, tmp_path, display)
+    # reset as soon as the first rep is counted: the two later reps remain
+    display = ResetAfterFirstRep()
+    result = _live(videos, model_path, tmp_path, display, SpyOverlay(display))
+    assert display.reset_sent
     assert result.report.summary.rep_count == 2
 
 

@@ -54,12 +54,16 @@ def live(
     if not no_window and not os.environ.get("DISPLAY") and os.name != "nt":
         raise UserError("no display to open a window on; use --no-window (and --out to "
                         "record the overlay)")
-    model_file, model_name = resolve_model_path(model, model_path)
-    try:
+    try:  # the source first: a missing camera should fail before any model work
         src = (RealtimeSource(VideoFileSource(source)) if source is not None
                else CameraSource(camera))
     except SourceError as exc:
         raise UserError(str(exc)) from None
+    try:
+        model_file, model_name = resolve_model_path(model, model_path)
+    except BaseException:
+        src.close()
+        raise
     outputs = SessionOutputs(report=report, video=out, pose=save_pose, history=not no_history)
     result = run_live(src, spec, model_file, model_name, side=side_, outputs=outputs,
                       display=open_display(not no_window, f"formcheck - {spec.name}"),
