@@ -23,6 +23,8 @@ from formcheck.analysis.exercise import RepSpec
 
 REST_WINDOW_S = 3.0
 RETURN_CONFIRM_S = 0.1  # the return must last this long: one glitched frame is not a return
+SETTLE_S = 0.8  # a descent that settles this long, 40% or more of the way down, ends the rep, even
+# if the person's rest has moved (feet shifted between reps) and the return level is never met
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ class RepCounter:
         self._last_t: float | None = None
         self.top_since: float | None = None
         self._return_t: float | None = None
+        self._recent: deque[tuple[float, float]] = deque()
 
     def _natural(self, v: float) -> float:
         return self.sign * v
@@ -113,11 +116,25 @@ class RepCounter:
         back = self.rest + s.return_fraction * (self._peak - self.rest)
         if v > back:
             self._return_t = None
-            return None
+            return self._settled(t, v)
         if self._return_t is None:
             self._return_t = t
         if t - self._return_t < RETURN_CONFIRM_S:
             return None
+        return self._complete(t, v)
+
+    def _settled(self, t: float, v: float) -> RepEvent | None:
+        """Complete a rep whose descent has come to rest above the old return level."""
+        assert self.rest is not None
+        self._recent.append((t, v))
+        while self._recent and t - self._recent[0][0] > SETTLE_S:
+            self._recent.popleft()
+        if self.phase != "down" or v > self._peak - 0.4 * (self._peak - self.rest):
+            return None
+        vals = [x for _, x in self._recent]
+        if t - self._recent[0][0] < SETTLE_S * 0.9 or max(vals) - min(vals) > self.spec.start_band:
+            return None
+        self._return_t = self._recent[0][0]
         return self._complete(t, v)
 
     def _complete(self, t: float, v: float) -> RepEvent | None:
@@ -128,6 +145,7 @@ class RepCounter:
             event = RepEvent(self._start_t, end, self._natural(self.rest),
                              self._natural(self._peak))
         self.phase, self.top_since, self._last_low_t, self._return_t = "rest", None, t, None
+        self._recent.clear()
         self._rest_buf.clear()
         self._rest_buf.append((t, v))
         self.rest = min(self.rest, v)  # re-learnt from here on
