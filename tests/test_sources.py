@@ -136,3 +136,44 @@ def test_camera_that_cannot_open():
 
     with pytest.raises(SourceError, match="camera 3 cannot be opened"):
         CameraSource(3, capture_factory=lambda i: Closed(0))
+
+
+def test_rotation_metadata_gives_upright_frames(tmp_path):
+    # A landscape-encoded clip whose track header says "rotate 90", as phones write them.
+    import struct
+
+    clip = _write_clip(tmp_path / "r.mp4", n=10, size=(160, 96))
+    data = bytearray(clip.read_bytes())
+    i = data.find(b"tkhd") - 4
+    off = i + (48 if data[i + 8] == 0 else 60)  # the 3x3 matrix inside tkhd
+    data[off:off + 36] = struct.pack(">9I", 0, 1 << 16, 0, (-(1 << 16)) & 0xFFFFFFFF, 0, 0, 0,
+                                     0, 1 << 30)
+    rotated = tmp_path / "rotated.mp4"
+    rotated.write_bytes(bytes(data))
+    with VideoFileSource(rotated) as src:
+        frames = list(src)
+    assert (src.info.width, src.info.height) == (96, 160)
+    assert frames[0].image.shape[:2] == (160, 96)
+
+
+def test_variable_frame_rate_uses_container_timestamps(tmp_path):
+    from fractions import Fraction
+
+    av = pytest.importorskip("av", reason="PyAV (dev extra) writes the VFR test clip")
+    path = tmp_path / "vfr.mp4"
+    times_ms = [0, 20, 80, 100, 160, 180, 240, 400, 420, 440]
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("mpeg4", rate=30)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        stream.codec_context.time_base = Fraction(1, 1000)
+        for t in times_ms:
+            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), 100, np.uint8),
+                                               format="rgb24")
+            frame.pts, frame.time_base = t, Fraction(1, 1000)
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    with VideoFileSource(path) as src:
+        got = [round(f.t_s * 1000) for f in src]
+    assert got == times_ms
