@@ -70,8 +70,10 @@ class Engine:
         if spec.side.choose_by == "visibility":
             self.sides = SideSelector(spec.camera.required, self.fixed_side)
         else:
+            unit = spec.measures[spec.side.choose_by].unit
             self.sides = MeasureSideSelector(spec.camera.required, self.fixed_side,
-                                             spec.side.choose)
+                                             spec.side.choose,
+                                             floor=5.0 if unit == "deg" else 0.05)
             self._choose_i = self._names.index(spec.side.choose_by)
         self.view = ViewCheck(spec.camera)
         self.counter = RepCounter(spec.rep) if spec.rep else None
@@ -86,6 +88,7 @@ class Engine:
         self._last_cue: tuple[Cue, float] | None = None
         self._set = 0
         self._last_end: float | None = None
+        self._key_side: str | None = None
         self.frames = getattr(self, "frames", 0)
         self.frames_with_person = getattr(self, "frames_with_person", 0)
         self.absences = getattr(self, "absences", [])  # (left_s, back_s) after first seen
@@ -129,6 +132,11 @@ class Engine:
             side = self.sides.update(pose, locked=moving)
         view_ok = self.view.update(pose, side or "left", moving)
         key, key_side = self._key(values, side)
+        if (self.counter is not None and self.counter.phase == "rest"
+                and self.spec.side.mode != "per_side"  # there the side follows the key
+                and key_side != self._key_side and self._key_side is not None):
+            self.counter.reset()  # another limb: its own rest (and a swing's own direction)
+        self._key_side = key_side
         counted_key = key if view_ok else math.nan
         self._buf.append(_Sample(t, values, key_side, counted_key))
         while self._buf and t - self._buf[0].t > WINDOW_S:
@@ -309,6 +317,8 @@ class Engine:
             times, values = self._arrays(frames, side)
             for rule in self.spec.faults:
                 rp = "top" if rule.phase == "hold" and phase == "top" else rule.phase
+                if rp == "rep" and phase != "hold":
+                    rp = phase  # a whole-rep rule (body line, elbows) holds in every phase
                 if not rule.live or rp != phase and not (phase == "hold"):
                     continue
                 if rule.measure not in self._names:

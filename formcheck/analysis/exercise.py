@@ -87,6 +87,7 @@ class FaultRule:
     below: float | str | None = None  # number, or the name of a rep attribute
     above: float | str | None = None
     live: bool = True  # also shown as a cue while the phase is under way
+    factor: float = 1.0  # scales a rep-attribute limit: rest_s below 0.75 x hold_s
 
 
 @dataclass(frozen=True)
@@ -142,11 +143,27 @@ def _line_of(text: str, path: tuple[str, ...]) -> int | None:
     return start + 1 if table else None
 
 
+def _has(d: dict, path: tuple[str, ...]) -> bool:
+    """Whether a (possibly list-indexed) path exists in a parsed table."""
+    node: Any = d
+    for key in path:
+        if isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        elif isinstance(node, dict) and key in node:
+            node = node[key]
+        else:
+            return False
+    return True
+
+
 class _Reader:
-    def __init__(self, data: dict, text: str, origin: str):
-        self.data, self.text, self.origin = data, text, origin
+    def __init__(self, data: dict, text: str, origin: str,
+                 variant: tuple[str, dict] | None = None):
+        self.data, self.text, self.origin, self.variant = data, text, origin, variant
 
     def fail(self, path: tuple[str, ...], msg: str) -> ExerciseFileError:
+        if self.variant and _has(self.variant[1], path[:-1] or path):
+            path = ("variants", self.variant[0], *path)  # the field is the variant's own
         line = _line_of(self.text, path)
         where = f"{self.origin}" + (f", line {line}" if line else "")
         return ExerciseFileError(f"{where}: field '{'.'.join(path)}': {msg}")
@@ -230,8 +247,9 @@ def _rule_ref(r: _Reader, f: dict, p: tuple[str, ...], key: str) -> float | str 
     return _num(r, f, p + (key,))
 
 
-def parse_exercise(data: dict, text: str, origin: str) -> ExerciseSpec:
-    r = _Reader(data, text, origin)
+def parse_exercise(data: dict, text: str, origin: str,
+                   variant: tuple[str, dict] | None = None) -> ExerciseSpec:
+    r = _Reader(data, text, origin, variant)
     r.unknown(data, (), {"id", "name", "kind", "setup", "movement", "camera", "side", "measures",
                          "rep", "hold", "faults", "prescription", "variants"})
     ex_id = r.get(data, ("id",), str)
@@ -314,7 +332,8 @@ def parse_exercise(data: dict, text: str, origin: str) -> ExerciseSpec:
             code=r.get(f, p + ("code",), str), cue=r.get(f, p + ("cue",), str), measure=meas,
             phase=r.get(f, p + ("phase",), str, "top", PHASES),
             stat=r.get(f, p + ("stat",), str, "median", STATS), below=below, above=above,
-            live=r.get(f, p + ("live",), bool, True)))
+            live=r.get(f, p + ("live",), bool, True),
+            factor=_num(r, f, p + ("factor",), 1.0)))
 
     pr = r.table(data, ("prescription",))
     r.unknown(pr, ("prescription",), set(Prescription.__dataclass_fields__))
@@ -329,7 +348,8 @@ def parse_exercise(data: dict, text: str, origin: str) -> ExerciseSpec:
     for vname, vdata in variants.items():  # a broken variant fails when the file loads
         if not isinstance(vdata, dict):
             raise r.fail(("variants", vname), "must be a table")
-        parse_exercise(merge_variant(data, vdata), text, f"{origin} (variant {vname})")
+        parse_exercise(merge_variant(data, vdata), text, f"{origin} (variant {vname})",
+                       (vname, vdata))
     return ExerciseSpec(
         id=ex_id, name=r.get(data, ("name",), str), kind=kind, measures=measures,
         camera=camera, side=side, rep=rep, hold=hold, faults=tuple(faults),
@@ -376,7 +396,8 @@ def apply_variant(spec: ExerciseSpec, variant: str | None) -> ExerciseSpec:
     text = Path(spec.source).read_text(encoding="utf-8") if Path(spec.source).exists() else ""
     data = tomllib.loads(text) if text else {}
     merged = merge_variant(data, spec.variants[variant])
-    out = parse_exercise(merged, text, f"{spec.source} (variant {variant})")
+    out = parse_exercise(merged, text, f"{spec.source} (variant {variant})",
+                         (variant, spec.variants[variant]))
     return out
 
 

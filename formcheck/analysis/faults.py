@@ -32,11 +32,12 @@ def stat_of(values: np.ndarray, times: np.ndarray, stat: str) -> tuple[float, fl
     return float(fn(v)), mid
 
 
-def _limit(ref: float | str | None, attrs: dict[str, float]) -> float | None:
+def _limit(ref: float | str | None, attrs: dict[str, float], factor: float = 1.0
+           ) -> float | None:
     if ref is None:
         return None
     if isinstance(ref, str):
-        val = attrs.get(ref, math.nan)
+        val = attrs.get(ref, math.nan) * factor
         return val if math.isfinite(val) else None
     return float(ref)
 
@@ -54,7 +55,8 @@ def check(rule: FaultRule, values: np.ndarray | None, times: np.ndarray,
         value, t = stat_of(values, times, rule.stat)
     if not math.isfinite(value):
         return None
-    below, above = _limit(rule.below, attrs), _limit(rule.above, attrs)
+    below = _limit(rule.below, attrs, rule.factor)
+    above = _limit(rule.above, attrs, rule.factor)
     if below is not None and value < below or above is not None and value > above:
         return FaultEvent(rule.code, rule.cue, float(t), float(value))
     return None

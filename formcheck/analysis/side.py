@@ -50,14 +50,17 @@ class SideSelector:
 class MeasureSideSelector(SideSelector):
     """For unilateral work the working limb is the one doing the movement, whatever its
     visibility: the side whose `choose_by` measure reads highest ("max"), lowest ("min") or
-    moves most ("range") over the last few seconds. Not locked during a rep: the movement
-    itself is the evidence, so the choice sharpens as the rep starts."""
+    moves most ("range") over the last few seconds, once clearly so (by `floor` in the
+    measure's unit and a relative margin); until then, the better-seen side. Not locked
+    during a rep: the movement itself is the evidence, so the choice sharpens as it starts."""
 
     def __init__(self, required: tuple[str, ...], fixed: str | None = None,
-                 choose: str = "range", window_s: float = 3.0, margin: float = 0.15):
+                 choose: str = "range", floor: float = 5.0, window_s: float = 3.0,
+                 margin: float = 0.15):
         super().__init__(required, fixed)
-        self.choose, self.window_s, self.rel_margin = choose, window_s, margin
+        self.choose, self.floor, self.window_s, self.rel_margin = choose, floor, window_s, margin
         self._hist: deque[tuple[float, float, float]] = deque()
+        self._by_measure = False
 
     def _rank(self, vals: np.ndarray) -> float:
         v = vals[np.isfinite(vals)]
@@ -73,18 +76,25 @@ class MeasureSideSelector(SideSelector):
                values: tuple[float, float] = (math.nan, math.nan)) -> str | None:
         if self.fixed or not pose.detected:
             return self.side
+        current = self.side
+        seen = super().update(pose, locked=locked or self._by_measure)
         t = pose.t_s
         self._hist.append((t, *values))
         while self._hist and t - self._hist[0][0] > self.window_s:
             self._hist.popleft()
         arr = np.array([h[1:] for h in self._hist])
         score = {"left": self._rank(arr[:, 0]), "right": self._rank(arr[:, 1])}
-        if all(math.isnan(v) for v in score.values()):
-            return super().update(pose, locked=True) if self.side is None else self.side
-        best = max(score, key=lambda s: -math.inf if math.isnan(score[s]) else score[s])
-        other = "left" if best == "right" else "right"
-        margin = self.rel_margin * max(abs(v) for v in score.values() if not math.isnan(v))
-        if (self.side is None or math.isnan(score[other])
-                or score[best] - score[other] > margin):
-            self.side = best
+        finite = [s for s in score if not math.isnan(score[s])]
+        if len(finite) == 1:
+            best = finite[0]
+        elif len(finite) == 2:
+            best = max(finite, key=score.get)
+            other = "left" if best == "right" else "right"
+            margin = max(self.floor, self.rel_margin * max(abs(score[s]) for s in finite))
+            if score[best] - score[other] <= margin:  # no clear mover: keep, or follow sight
+                self.side = current if self._by_measure and current else seen
+                return self.side
+        else:
+            return self.side
+        self.side, self._by_measure = best, True
         return self.side

@@ -16,7 +16,7 @@ import numpy as np
 from formcheck.analysis.exercise import CameraSpec
 from formcheck.analysis.measures import Points
 from formcheck.analysis.state import Cue
-from formcheck.pose.landmarks import PoseFrame
+from formcheck.pose.landmarks import LM, PoseFrame
 
 SIDE_MAX_WIDTH = 0.45  # shoulder/hip width over torso length: side-on below this
 FRONT_MIN_WIDTH = 0.55  # facing above this
@@ -83,10 +83,25 @@ def judge(pose: PoseFrame, camera: CameraSpec, side: str, moving: bool = False
                                          pts.index("right_" + name[4:])]
         for j in idx:
             x, y = pose.image[j, 0], pose.image[j, 1]
-            if (pose.visibility[j] < MIN_VIS or not -EDGE <= x <= 1 + EDGE
+            # In a side view the far limb hides behind the near one: that is not a framing
+            # problem, so a landmark counts as seen when it or its mirror twin is visible.
+            seen = max(pose.visibility[j], pose.visibility[_MIRROR[j]])
+            if (seen < MIN_VIS or not -EDGE <= x <= 1 + EDGE
                     or not -EDGE <= y <= 1 + EDGE):
                 return ViewJudgement(False, CUES["whole_body"], wr, elev)
     return ViewJudgement(True, None, wr, elev)
+
+
+def _mirror_index() -> list[int]:
+    out = list(range(len(LM)))
+    for m in LM:
+        for a, b in (("LEFT_", "RIGHT_"), ("RIGHT_", "LEFT_")):
+            if m.name.startswith(a):
+                out[int(m)] = int(LM[b + m.name[len(a):]])
+    return out
+
+
+_MIRROR = _mirror_index()
 
 
 class ViewCheck:
