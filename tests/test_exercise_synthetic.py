@@ -1,0 +1,358 @@
+"""Every exercise on synthetic tracks with known truth (tests/kinematics.py): clean reps count
+exactly, each fault rule fires on the rep that breaks it (time and value) and stays quiet on
+clean ones, a wrong view stops counting with a cue, sides are told apart, holds run on frame
+time."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import kinematics as k
+import numpy as np
+import pytest
+from test_exercises import analyse
+
+from formcheck.analysis.exercise import get_exercise
+from formcheck.pose.landmarks import LM, PoseTrack
+from formcheck.report.build import build_report
+
+# exercise id -> (posture, variant, extra reps() kwargs)
+REP_EXERCISES = {
+    "glute_bridge": (k.supine_bridge, None, {}),
+    "chair_bridge": (k.chair_bridge, None, {}),
+    "chair_bridge[single-leg]": (k.chair_bridge, "single-leg", {"common": {"single_leg": True}}),
+    "ball_hamstring_curl": (k.ball_curl, None, {}),
+    "plank_hip_extension": (k.forearm_plank, None, {}),
+    "clamshell": (k.side_lying_clamshell, None, {}),
+    "single_leg_rdl": (k.single_leg_rdl, None, {}),
+    "leg_swing": (k.leg_swing, None, {}),
+    "forward_fold": (k.forward_fold, None, {}),
+    "squat": (k.squat, None, {}),
+    "push_up": (k.push_up, None, {}),
+}
+
+
+def _ex(name: str) -> tuple[str, str | None]:
+    return name.split("[")[0], REP_EXERCISES[name][1]
+
+
+def shifted(track: PoseTrack, landmarks, dx: float, dy: float, t0: float, t1: float
+            ) -> PoseTrack:
+    """The same track with some landmarks moved by (dx, dy) pixels in [t0, t1]."""
+    image = track.image.copy()
+    win = (track.t_s >= t0) & (track.t_s <= t1)
+    rows = np.ix_(np.flatnonzero(win), [int(i) for i in landmarks])
+    image[rows + (np.array([0]),)] += dx / track.width
+    image[rows + (np.array([1]),)] += dy / track.height
+    return replace(track, image=image)
+
+
+# --------------------------------------------------------------------------- clean reps
+
+@pytest.mark.parametrize("name", sorted(REP_EXERCISES))
+def test_clean_reps_count_exactly_and_are_good(name):
+    posture, _, kw = REP_EXERCISES[name]
+    track, truth = k.reps(posture, 4, **kw).render()
+    res, states = analyse(track, *_ex(name))
+    assert len(res.reps) == truth.n_reps == 4
+    assert [r.faults for r in res.reps] == [[]] * 4
+    for rep, true in zip(res.reps, truth.reps, strict=True):
+        assert rep.start_s <= true.top and true.top_end <= rep.end_s <= true.end + 0.3
+    assert all(s.view_ok for s in states if s.t_s > 1.0)
+
+
+@pytest.mark.parametrize("name", sorted(REP_EXERCISES))
+def test_clean_reps_survive_jitter_and_dropped_frames(name):
+    posture, _, kw = REP_EXERCISES[name]
+    track, truth = k.reps(posture, 4, **kw).render()
+    noisy = k.drop_frames(k.add_jitter(track, 1.5, rng=3), 0.15, rng=4)
+    res, _ = analyse(noisy, *_ex(name))
+    assert len(res.reps) == 4
+
+
+# --------------------------------------------------------------------------- fault rules
+
+def _heels(): return [LM.LEFT_HEEL, LM.RIGHT_HEEL]
+def _hips(): return [LM.LEFT_HIP, LM.RIGHT_HIP]
+def _knees(): return [LM.LEFT_KNEE, LM.RIGHT_KNEE]
+
+
+# (exercise, per_rep override for the faulty rep, rule code, landmark edit during that rep,
+#  index of the rep the fault lands on)
+FAULTS = [
+    ("glute_bridge", "hips_low", "hips_low", None, 1),
+    ("glute_bridge", {"top": {"hip_lift": 1.6}}, "over_arch", None, 1),
+    ("glute_bridge", "knees_bent", "knees_too_bent", None, 1),
+    ("glute_bridge", "knees_straight", "knees_too_straight", None, 1),
+    ("glute_bridge", "fast_lower", "lowering_fast", None, 1),
+    ("glute_bridge", {}, "feet_lifting", (_heels, 0, -50), 1),  # heels 0.35 shin up
+    ("chair_bridge", {"top": {"hip_lift": 0.83}}, "hips_low", None, 1),  # peaks at 160
+    ("chair_bridge", "short_hold", "hold_short", None, 1),
+    ("chair_bridge", "knees_bent", "knees_too_bent", None, 1),
+    ("chair_bridge", "knees_straight", "knees_too_straight", None, 1),
+    ("chair_bridge[single-leg]", "free_leg_drop", "free_leg_dropping", None, 1),
+    ("chair_bridge[single-leg]", "short_hold", "hold_short", None, 1),
+    ("ball_hamstring_curl", "hips_sag", "hips_sagging", None, 1),
+    ("ball_hamstring_curl", "knees_bent", "knees_bent", None, 1),
+    ("plank_hip_extension", "hip_sag", "hips_sagging", None, 1),
+    ("plank_hip_extension", "pike", "hips_piking", None, 1),
+    ("plank_hip_extension", "elbows_forward", "elbows_forward", None, 1),
+    ("plank_hip_extension", "knee_straight", "knee_straight", None, 1),
+    ("plank_hip_extension", {"rest": {"leg_lift": -15.0}, "top": {"leg_lift": 5.0}},
+     "leg_low", None, 1),
+    ("plank_hip_extension", "short_hold", "hold_short", None, 1),
+    ("plank_hip_extension", "short_rest", "rest_short", None, 2),  # the rest before rep 3
+    ("clamshell", "feet_apart", "feet_apart", None, 1),
+    ("clamshell", {"top": {"pelvis_roll": 15.0, "opening": 60.0}}, "pelvis_rolling", None, 1),
+    ("clamshell", {"all": {"knee": 128.0}, "top": {"opening": 90.0}}, "knees_straight", None, 1),
+    ("clamshell", {"all": {"knee": 45.0}}, "knees_too_bent", None, 1),
+    ("clamshell", "short_hold", "hold_short", None, 1),
+    ("single_leg_rdl", "bent_hip", "bent_at_hip", None, 1),
+    ("single_leg_rdl", "knee_locked", "knee_locked", None, 1),
+    ("single_leg_rdl", {"all": {"knee": 65.0}}, "knee_deep", None, 1),
+    ("single_leg_rdl", {"t_hold": 2.0}, "hold_short", None, 1),
+    ("leg_swing", "short", "small_swing", None, 1),
+    ("forward_fold", {"top": {"depth": 55.0}}, "shallow", None, 1),
+    ("squat", {"top": {"depth": 0.65}}, "shallow", None, 1),
+    ("squat", {"top": {"depth": 1.35}}, "chest_down", None, 1),
+    ("squat", {}, "knees_past_toes", (_knees, 90, 0), 1),  # facing +x: knees forward
+    ("squat", {}, "heels_lifting", (_heels, 0, -50), 1),
+    ("push_up", {"top": {"depth": 0.75}}, "shallow", None, 1),
+    ("push_up", {}, "hips_sag", (_hips, 0, 60), 1),
+    ("push_up", {}, "hips_pike", (_hips, 0, -60), 1),
+]
+
+
+def _rule(ex: str, variant: str | None, code: str):
+    return next(f for f in get_exercise(ex, variant=variant).faults if f.code == code)
+
+
+@pytest.mark.parametrize(("name", "override", "code", "edit", "bad"), FAULTS,
+                         ids=[f"{n}-{c}" for n, _, c, *_ in FAULTS])
+def test_fault_fires_on_the_rep_that_breaks_it_only(name, override, code, edit, bad):
+    posture, _, kw = REP_EXERCISES[name]
+    ex, variant = _ex(name)
+    track, truth = k.reps(posture, 3, per_rep={1: override} if override else None,
+                          **kw).render()
+    if edit:
+        lms, dx, dy = edit
+        r = truth.reps[1]
+        track = shifted(track, lms(), dx, dy, r.start, r.end)
+    res, _ = analyse(track, ex, variant)
+    assert len(res.reps) == 3
+    found = {r.index - 1: [f for f in r.faults if f.code == code] for r in res.reps}
+    assert [i for i, f in found.items() if f] == [bad], found
+    (ev,) = found[bad]
+    rep = res.reps[bad]
+    assert rep.start_s - 1e-6 <= ev.t_s <= rep.end_s + 1e-6 and not rep.good
+    rule = _rule(ex, variant, code)
+    limit = rule.below if rule.below is not None else rule.above
+    if isinstance(limit, str):  # a limit taken from the rep itself (rest vs hold)
+        limit = {"hold_s": rep.hold_s}[limit] * rule.factor
+    assert ev.value < limit if rule.below is not None else ev.value > limit
+
+
+def test_live_cue_shows_the_fault_while_the_rep_is_under_way():
+    track, truth = k.reps(k.forearm_plank, 3, per_rep={1: "elbows_forward"}).render()
+    _, states = analyse(track, "plank_hip_extension")
+    r = truth.reps[1]
+    during = {s.cue.code for s in states if s.cue and r.start <= s.t_s <= r.top_end}
+    before = {s.cue.code for s in states if s.cue and s.t_s <= truth.reps[0].end}
+    assert "elbows_forward" in during and "elbows_forward" not in before
+
+
+def test_a_rep_with_a_short_hold_is_counted_but_not_good():
+    track, _ = k.reps(k.chair_bridge, 3, per_rep={1: "short_hold"}).render()
+    res, states = analyse(track, "chair_bridge")
+    assert [r.good for r in res.reps] == [True, False, True]
+    assert res.reps[1].hold_s < 3.0 <= min(res.reps[0].hold_s, res.reps[2].hold_s)
+    assert states[-1].rep_count == 3 and states[-1].good_rep_count == 2
+
+
+# --------------------------------------------------------------------------- hold exercises
+
+MOVE_S = 0.6  # quick synthetic transitions: the position is met part-way through them
+
+
+def _in_and_out(posture, params: dict, seconds: float, via=()):
+    """Stand, get into the position, hold it, stand up again."""
+    return (k.still(k.standing, 1.0)
+            .then(k.transition(k.standing, (posture, params), MOVE_S, via=via), gap=0.0)
+            .then(k.hold(posture, seconds, params), gap=0.0)
+            .then(k.transition((posture, params), k.standing, MOVE_S, via=via), gap=0.0)
+            .then(k.still(k.standing, 1.5), gap=0.0))
+
+
+def _kneel_hold(params: dict, seconds: float = 25.0, side: str = "right"):
+    return _in_and_out(k.half_kneeling, {"hip_forward": 1.0, "side": side, **params}, seconds)
+
+
+def _timed_like(hold, true) -> bool:
+    return (abs(hold.start_s - true.start) <= MOVE_S
+            and abs(hold.end_s - true.top_end) <= MOVE_S)
+
+
+def test_hip_flexor_hold_is_timed_from_frame_time_and_clean():
+    track, truth = _kneel_hold({}).render()
+    res, _ = analyse(track, "kneeling_hip_flexor")
+    (hold,) = res.holds
+    assert _timed_like(hold, truth.reps[0]) and hold.good and not hold.faults
+    assert hold.side == "left"  # the right leg is in front: the left one kneels
+    slow, _ = analyse(k.variable_fps(track, 8, 30, rng=2), "kneeling_hip_flexor")
+    assert abs(slow.holds[0].hold_s - hold.hold_s) < 0.5  # the same hold at 8-30 fps
+
+
+@pytest.mark.parametrize(("params", "code"), [
+    ({"front_foot": -60.0}, "knee_past_toes"),
+    ({"back_knee_lift": 50.0}, "back_knee_up"),
+    ({"hip_forward": 0.1}, "hips_back"),
+    ({"torso_lean": 30.0}, "torso_lean"),
+])
+def test_hip_flexor_faults(params, code):
+    track, _ = _kneel_hold(params).render()
+    res, _ = analyse(track, "kneeling_hip_flexor")
+    (hold,) = res.holds
+    assert [f.code for f in hold.faults] == [code]
+    assert hold.start_s <= hold.faults[0].t_s <= hold.end_s
+
+
+def test_hip_flexor_short_hold_counts_but_is_not_good():
+    track, _ = _kneel_hold({}, seconds=10.0).render()
+    res, _ = analyse(track, "kneeling_hip_flexor")
+    (hold,) = res.holds
+    assert [f.code for f in hold.faults] == ["hold_short"] and not hold.good
+
+
+def _squeezes(*holds: tuple[float, dict]):
+    """For each (seconds, params): lie down, hold the squeeze position, stand up again."""
+    via = [(k.squat, {"depth": 1.0}), k.seated]
+    m = k.still(k.standing, 0.5)
+    for secs, params in holds:
+        m = m.then(_in_and_out(k.supine_bridge, {"hip_lift": 0.0, **params}, secs, via), 0.0)
+    return m
+
+
+def test_glute_squeeze_holds_are_timed_and_told_apart():
+    track, truth = _squeezes((45.0, {}), (45.0, {})).render()
+    res, _ = analyse(track, "glute_squeeze")
+    assert len(res.holds) == 2
+    for hold, true in zip(res.holds, truth.reps, strict=True):
+        assert _timed_like(hold, true) and hold.good
+
+
+@pytest.mark.parametrize(("params", "secs", "code"), [
+    ({"hip_lift": 0.6}, 45.0, "hips_lifting"),
+    ({}, 20.0, "hold_short"),
+])
+def test_glute_squeeze_faults(params, secs, code):
+    track, _ = _squeezes((secs, params)).render()
+    res, _ = analyse(track, "glute_squeeze")
+    (hold,) = res.holds
+    assert [f.code for f in hold.faults] == [code] and not hold.good
+
+
+def test_glute_squeeze_feet_lifting():
+    track, truth = _squeezes((45.0, {})).render()
+    r = truth.reps[0]
+    res, _ = analyse(shifted(track, _heels(), 0, -50, r.start, r.end), "glute_squeeze")
+    assert [f.code for f in res.holds[0].faults] == ["feet_lifting"]
+
+
+def test_plank_hold_variant_times_a_clean_plank_and_flags_sagging():
+    via = [(k.squat, {"depth": 1.0}), k.seated]
+    clean, truth = _in_and_out(k.forearm_plank, {}, 20.0, via).render()
+    res, _ = analyse(clean, "plank_hip_extension", variant="plank-hold")
+    (hold,) = res.holds
+    assert _timed_like(hold, truth.reps[0]) and hold.good
+    sag, _ = _in_and_out(k.forearm_plank, {"hip_sag": 20.0}, 20.0, via).render()
+    res, _ = analyse(sag, "plank_hip_extension", variant="plank-hold")
+    assert [f.code for f in res.holds[0].faults] == ["hips_sagging"]
+
+
+# --------------------------------------------------------------------------- camera view
+
+SIDE_VIEW = sorted(n for n in REP_EXERCISES if n.split("[")[0] != "clamshell")
+
+
+@pytest.mark.parametrize("name", SIDE_VIEW)
+def test_filmed_from_the_front_nothing_counts_and_the_cue_says_turn(name):
+    posture, _, kw = REP_EXERCISES[name]
+    track, _ = k.reps(posture, 3, **kw).render()
+    res, states = analyse(k.rotate_view(track, 90), *_ex(name))
+    assert res.reps == []
+    assert res.view_cue_seconds.get("turn_side", 0) > 0.8 * track.t_s[-1]
+    assert {s.cue.code for s in states if s.cue} == {"turn_side"}
+
+
+def test_clamshell_filmed_side_on_to_a_person_on_their_back_is_refused():
+    track, _ = k.reps(k.supine_bridge, 3).render()  # lying on the back, side view
+    res, states = analyse(track, "clamshell")
+    assert res.reps == [] and states[-1].cue.code == "turn_front"
+
+
+def test_wrong_posture_asks_to_lie_down_or_stand_up():
+    standing, _ = k.reps(k.squat, 3).render()
+    res, states = analyse(standing, "glute_bridge")
+    assert res.reps == [] and states[-1].cue.code == "lie_down"
+    lying, _ = k.reps(k.supine_bridge, 3).render()
+    res, states = analyse(lying, "single_leg_rdl")
+    assert res.reps == [] and states[-1].cue.code == "stand_up"
+
+
+def test_feet_out_of_frame_stops_counting_with_a_whole_body_cue():
+    track, truth = k.reps(k.squat, 3).render()
+    cut = k.crop_out(track, [LM.LEFT_ANKLE, LM.RIGHT_ANKLE, LM.LEFT_HEEL, LM.RIGHT_HEEL,
+                             LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX],
+                     t0=truth.reps[1].start - 0.8, t1=truth.reps[1].end + 0.5)
+    res, states = analyse(cut, "squat")
+    assert len(res.reps) == 2  # the rep filmed without feet is not counted
+    assert "whole_body" in {s.cue.code for s in states if s.cue}
+
+
+# --------------------------------------------------------------------------- sides
+
+@pytest.mark.parametrize(("name", "side"), [
+    ("single_leg_rdl", "left"), ("single_leg_rdl", "right"), ("leg_swing", "left"),
+    ("leg_swing", "right"), ("plank_hip_extension", "left"), ("clamshell", "left"),
+    ("chair_bridge[single-leg]", "left"),
+])
+def test_unilateral_working_side_is_detected(name, side):
+    posture, _, kw = REP_EXERCISES[name]
+    common = {**kw.get("common", {}), "side": side}
+    track, truth = k.reps(posture, 3, common=common).render()
+    assert truth.side == side
+    res, _ = analyse(track, *_ex(name))
+    assert [r.side for r in res.reps] == [side] * 3
+
+
+def test_working_leg_is_found_when_it_is_the_far_one_and_mirrored():
+    # The standing leg on the far side of the camera, then the same clip mirrored.
+    far, _ = k.reps(k.single_leg_rdl, 3, common={"side": "left"}).render()
+    for track, side in ((far, "left"), (k.mirror(far), "right")):
+        res, _ = analyse(track, "single_leg_rdl")
+        assert [r.side for r in res.reps] == [side] * 3
+
+
+def test_side_override_and_both_legs_kept_apart_in_the_report():
+    right = k.reps(k.single_leg_rdl, 2, common={"side": "right"})
+    left = k.reps(k.single_leg_rdl, 2, common={"side": "left"})
+    track, _ = right.then(left, gap=2.0).render()
+    spec = get_exercise("single_leg_rdl")
+    res, _ = analyse(track, "single_leg_rdl")
+    assert [r.side for r in res.reps] == ["right", "right", "left", "left"]
+    report = build_report(spec, res, source="synthetic", started_at="2026-01-01T00:00:00",
+                          duration_s=float(track.t_s[-1]), fps=track.fps, model="none")
+    assert report.side == "both"
+    assert {s: d["reps"] for s, d in report.summary.per_side.items()} == {"right": 2, "left": 2}
+    forced, _ = analyse(track, "single_leg_rdl", side="left")
+    assert {r.side for r in forced.reps} == {"left"}
+
+
+def test_hip_sway_during_the_hold_is_a_fault():
+    track, truth = k.reps(k.single_leg_rdl, 3).render()
+    r = truth.reps[1]
+    swaying = k.jitter_around(track, None, 20.0, 1.0, t0=r.top, t1=r.top_end,
+                              direction=(1.0, 0.0))
+    res, _ = analyse(swaying, "single_leg_rdl")
+    codes = [[f.code for f in rep.faults] for rep in res.reps]
+    assert codes == [[], ["hip_sway"], []]
