@@ -216,7 +216,16 @@ class Engine:
 
     # ------------------------------------------------------------------ records
     def _window(self, start: float, end: float) -> list[_Sample]:
-        return [s for s in self._buf if start - 1e-9 <= s.t <= end + 1e-9]
+        # Walk back from the newest sample: called every frame for live cues, so it must
+        # cost the window's length, not the whole buffer's.
+        out = []
+        for s in reversed(self._buf):
+            if s.t < start - 1e-9:
+                break
+            if s.t <= end + 1e-9:
+                out.append(s)
+        out.reverse()
+        return out
 
     def _arrays(self, frames: list[_Sample], side: str) -> tuple[np.ndarray, np.ndarray]:
         si = SIDES.index(side)
