@@ -54,6 +54,7 @@ class RepCounter:
         self._last_t: float | None = None
         self.top_since: float | None = None
         self._return_t: float | None = None
+        self._prev: float | None = None  # the previous sample (natural units)
         self._recent: deque[tuple[float, float]] = deque()
 
     def _natural(self, v: float) -> float:
@@ -78,10 +79,15 @@ class RepCounter:
                 self._rest(ti, self.sign * vi)
         v = self.sign * value
         self._last_t = t
+        prev, self._prev = self._prev, v
         if self.phase == "rest":
             self._rest(t, v)
+            if self.phase == "up":
+                self._peak = min(v, prev) if prev is not None else v
             return None
-        return self._moving(t, v)
+        # The peak must be held for two samples: one glitched frame can neither reach the
+        # top nor raise the return level out of reach.
+        return self._moving(t, v, min(v, prev) if prev is not None else v)
 
     def _rest(self, t: float, v: float) -> None:
         s = self.spec
@@ -95,10 +101,10 @@ class RepCounter:
             self.phase, self._peak = "up", v
             self._start_t = self._last_low_t
 
-    def _moving(self, t: float, v: float) -> RepEvent | None:
+    def _moving(self, t: float, v: float, held: float) -> RepEvent | None:
         s = self.spec
         assert self.rest is not None
-        self._peak = max(self._peak, v)
+        self._peak = max(self._peak, held)
         reached = self._peak >= self.top and self._peak - self.rest >= s.min_range
         if self.phase == "up":
             if reached:

@@ -22,7 +22,7 @@ SIDE_MAX_WIDTH = 0.45  # shoulder/hip width over torso length: side-on below thi
 FRONT_MIN_WIDTH = 0.55  # facing above this
 LYING_MAX_ELEVATION = 40.0
 UPRIGHT_MIN_ELEVATION = 50.0
-MIN_VIS = 0.5
+MIN_VIS = 0.3
 EDGE = 0.02  # normalised margin: a landmark this far outside the frame is "cut off"
 
 CUES = {
