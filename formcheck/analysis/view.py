@@ -47,9 +47,12 @@ def width_ratio(px: np.ndarray) -> float:
     sh = np.linalg.norm(px[11] - px[12])
     hp = np.linalg.norm(px[23] - px[24])
     torso = np.linalg.norm((px[11] + px[12]) / 2 - (px[23] + px[24]) / 2)
-    if not torso or not math.isfinite(torso):
+    width = float((sh + hp) / 2)
+    if not math.isfinite(torso) or not math.isfinite(width):
         return math.nan
-    return float((sh + hp) / 2 / torso)
+    if not torso:  # filmed along the spine (from the head or the feet): all width
+        return math.inf if width else math.nan
+    return width / float(torso)
 
 
 def torso_elevation(px: np.ndarray) -> float:
