@@ -284,6 +284,15 @@ def test_filmed_from_the_front_nothing_counts_and_the_cue_says_turn(name):
     assert {s.cue.code for s in states if s.cue} == {"turn_side"}
 
 
+@pytest.mark.parametrize("ex", ["kneeling_hip_flexor", "glute_squeeze"])
+def test_holds_filmed_from_the_front_are_not_timed(ex):
+    track, _ = (_kneel_hold({}) if ex == "kneeling_hip_flexor" else _squeezes((45.0, {}))
+                ).render()
+    res, states = analyse(k.rotate_view(track, 90), ex)
+    assert res.holds == [] and max(s.hold_s for s in states) == 0.0
+    assert res.view_cue_seconds.get("turn_side", 0) > 10.0
+
+
 def test_clamshell_filmed_side_on_to_a_person_on_their_back_is_refused():
     track, _ = k.reps(k.supine_bridge, 3).render()  # lying on the back, side view
     res, states = analyse(track, "clamshell")

@@ -118,6 +118,23 @@ def test_own_exercise_file_runs_through_analyze(tmp_path):
     assert data["exercise"] == "my_squat" and data["summary"]["rep_count"] == 3
 
 
+def test_variant_through_the_cli_keeps_sides_apart(tmp_path):
+    import kinematics as k
+
+    right = k.reps(k.chair_bridge, 2, common={"single_leg": True, "side": "right"})
+    left = k.reps(k.chair_bridge, 2, common={"single_leg": True, "side": "left"})
+    track, _ = right.then(left, gap=2.0).render()
+    track.save(tmp_path / "t.npz")
+    out = formcheck("analyze", tmp_path / "t.npz", "-e", "chair_bridge", "--variant",
+                    "single-leg", "--report", tmp_path / "r.json", "--no-history", "-q")
+    assert out.returncode == 0, out.stderr
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert data["exercise_name"].startswith("Single-leg")
+    assert [r["side"] for r in data["reps"]] == ["right", "right", "left", "left"]
+    assert {s: d["reps"] for s, d in data["summary"]["per_side"].items()} == {"right": 2,
+                                                                           "left": 2}
+
+
 def test_bad_variant_is_reported_at_load_with_its_field_and_line(tmp_path):
     bad = tmp_path / "bad.toml"
     text = (builtin_dir() / "chair_bridge.toml").read_text(encoding="utf-8")
@@ -139,8 +156,8 @@ def test_bad_side_choice_names_the_field(tmp_path):
         load_exercise_file(bad)
 
 
-def test_the_shipped_files_are_clean_copies_of_themselves(tmp_path):
-    """Each built-in file loads from anywhere (what --exercise-file does with a copy)."""
+def test_every_builtin_file_and_variant_loads_as_an_own_exercise_file(tmp_path):
+    """A copy of any built-in file works with --exercise-file, variants included."""
     for f in builtin_dir().glob("*.toml"):
         copy = tmp_path / f.name
         shutil.copy(f, copy)
@@ -200,7 +217,7 @@ def test_push_up_bursts_between_downward_dog_rests():
 
 def test_forward_fold_holds_about_four_and_a_half_seconds_each():
     res, _ = analyse(sample("forward_fold_ndn_1"), "forward_fold")
-    assert [abs(r.hold_s - 4.5) <= 1.0 for r in res.reps] == [True, True]
+    assert [abs(r.hold_s - 4.5) <= 0.6 for r in res.reps] == [True, True]
 
 
 def test_hip_flexor_stretch_is_one_hold_of_the_back_leg():
