@@ -41,12 +41,16 @@ def analyze(
     no_history: bool = typer.Option(False, "--no-history", help="Don't file the report in "
                                     "the history folder."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    workers: int = typer.Option(0, "--workers", help="Processes: 1 = all in this process; "
+                                "2 = pose inference in its own process; 0 = auto."),
 ) -> None:
     """Analyse a recorded video: count reps, time holds, check form."""
     from formcheck.pipeline.analyze import analyze_track, analyze_video
 
     spec = load_spec(exercise, exercise_file, variant)
     side_ = check_side(side)
+    if workers < 0:
+        raise UserError("--workers must be 0 (auto), 1 or more")
     check_video_suffix(out)
     if save_pose is not None and save_pose.suffix.lower() != ".npz":
         raise UserError(f"--save-pose {save_pose}: use a .npz file name")
@@ -73,7 +77,8 @@ def analyze(
             else:
                 model_file, model_name = resolve_model_path(model, model_path)
                 result = analyze_video(video, spec, model_file, model_name, side=side_,
-                                       outputs=outputs, progress=progress)
+                                       outputs=outputs, progress=progress,
+                                       workers=workers or None)
         except SourceError as exc:
             raise UserError(str(exc)) from None
     print_summary(result.report, video=result.video, report_path=report)

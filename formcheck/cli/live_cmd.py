@@ -39,6 +39,8 @@ def live(
     save_pose: Path = typer.Option(None, "--save-pose", help="Save the landmark track (.npz)."),
     no_history: bool = typer.Option(False, "--no-history", help="Don't file the report in "
                                     "the history folder."),
+    source_speed: float = typer.Option(1.0, "--source-speed", hidden=True,
+                                       help="Play --source this much faster (benchmarks)."),
 ) -> None:
     """Live feedback: q/Esc quit, space pause, r reset. The report is written on any exit."""
     from formcheck.pipeline.display import open_display
@@ -55,7 +57,8 @@ def live(
         raise UserError("no display to open a window on; use --no-window (and --out to "
                         "record the overlay)")
     try:  # the source first: a missing camera should fail before any model work
-        src = (RealtimeSource(VideoFileSource(source)) if source is not None
+        src = (RealtimeSource(VideoFileSource(source), speed=source_speed)
+               if source is not None
                else CameraSource(camera))
     except SourceError as exc:
         raise UserError(str(exc)) from None

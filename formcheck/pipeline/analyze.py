@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import queue
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,25 +38,38 @@ def _overlay():
     return Overlay()
 
 
-def _run(session: Session, items: Iterable[tuple[np.ndarray | None, PoseFrame]],
+Release = Callable[[], None] | None  # gives a frame buffer back once it is encoded
+
+
+def _encode(writer: AnnotatedVideoWriter, item: tuple[np.ndarray, Release]) -> None:
+    image, release = item
+    writer.write(image)
+    if release:
+        release()
+
+
+def _run(session: Session, items: Iterable[tuple[np.ndarray | None, PoseFrame, Release]],
          outputs: SessionOutputs, size: tuple[int, int], progress: Progress | None,
          total: int | None, canvas: Callable[[], np.ndarray] | None = None) -> AnalyzeResult:
     """The consumer: smooth, analyse, draw, hand to the encoder. Always finishes the session."""
     smoother = PoseSmoother()
     overlay = _overlay() if outputs.video else None
     writer = AnnotatedVideoWriter(outputs.video, session.fps, size) if outputs.video else None
-    sink = Sink(writer.write, maxsize=8, name="encode") if writer else None
+    sink = (Sink(lambda item: _encode(writer, item), maxsize=4, name="encode")
+            if writer else None)
     interrupted = False
     done = 0
     try:
         with sigterm_as_interrupt():
-            for image, pose in items:
+            for image, pose, release in items:
                 session.observe(pose)
                 smooth = smoother(pose)
                 state = session.engine.update(smooth)
                 if overlay is not None and sink is not None:
                     scene = image if image is not None else canvas()  # type: ignore[misc]
-                    sink.put(overlay.draw(scene, smooth, state, None))
+                    sink.put((overlay.draw(scene, smooth, state, None), release))
+                elif release:
+                    release()
                 done += 1
                 if progress:
                     progress(done, total)
@@ -73,31 +89,73 @@ def _run(session: Session, items: Iterable[tuple[np.ndarray | None, PoseFrame]],
     return AnalyzeResult(report, video, interrupted)
 
 
+def default_workers() -> int:
+    return 2 if (os.cpu_count() or 1) >= 2 else 1
+
+
 def analyze_video(path: Path, spec: ExerciseSpec, model_path: Path, model_name: str, *,
                   side: str | None, outputs: SessionOutputs,
-                  progress: Progress | None = None) -> AnalyzeResult:
-    from formcheck.pose.estimator import PoseEstimator
-
+                  progress: Progress | None = None, workers: int | None = None
+                  ) -> AnalyzeResult:
+    """Analyse a video. workers=1: everything in this process (decode and encode threads
+    around in-process inference); workers>=2: inference in its own process."""
     source = VideoFileSource(path)
     info = source.info
     session = Session(spec, Engine(spec, side), str(path), model_name, "analyze", side,
                       info.fps, info.width, info.height,
                       poses=[] if outputs.pose else None)
-    with PoseEstimator(model_path) as est:
-        decode = Stage(source, maxsize=6, name="decode")
+    decode = Stage(source, maxsize=4, name="decode")
+    size = (info.width, info.height)
+    try:
+        if (workers or default_workers()) >= 2:
+            from formcheck.pipeline.worker import InferenceWorker
 
-        def infer(frame: Frame) -> tuple[np.ndarray, PoseFrame]:
-            return frame.image, est.detect(frame.image, frame.t_s, frame.index)
+            with InferenceWorker(model_path, (info.height, info.width, 3)) as worker:
+                items = _via_worker(decode, worker)
+                return _run(session, _checked(items, source, session), outputs, size,
+                            progress, info.frame_count)
+        from formcheck.pose.estimator import PoseEstimator
 
-        inference = Stage(decode, infer, maxsize=6, name="infer")
-        try:
-            result = _run(session, _checked(inference, source, session), outputs,
-                          (info.width, info.height), progress, info.frame_count)
-        finally:
-            inference.stop()
-            decode.stop()
-            source.close()
-    return result
+        with PoseEstimator(model_path) as est:
+
+            def infer(frame: Frame) -> tuple[np.ndarray, PoseFrame, Release]:
+                return frame.image, est.detect(frame.image, frame.t_s, frame.index), None
+
+            inference = Stage(decode, infer, maxsize=4, name="infer")
+            try:
+                return _run(session, _checked(inference, source, session), outputs, size,
+                            progress, info.frame_count)
+            finally:
+                inference.stop()
+    finally:
+        decode.stop()
+        source.close()
+
+
+def _via_worker(frames: Iterable[Frame], worker) -> Iterator[tuple[np.ndarray, PoseFrame,
+                                                                     Release]]:
+    """Keep the inference process busy: frames go into free ring slots ahead of the results
+    we hand on; a slot is reused only after its annotated frame has been encoded."""
+    free: queue.Queue[int] = queue.Queue()
+    for slot in range(worker.slots):
+        free.put(slot)
+    depth = worker.slots - 2  # in flight; the rest may wait for the encoder
+    inflight: deque[tuple[int, int, int]] = deque()
+
+    def handed_on() -> tuple[np.ndarray, PoseFrame, Release]:
+        slot, pose = worker.result()
+        expected, h, w = inflight.popleft()
+        assert slot == expected, "results arrive in submission order"
+        return worker.view(slot, h, w), pose, lambda: free.put(slot)
+
+    for frame in frames:
+        if len(inflight) >= depth:
+            yield handed_on()
+        slot = free.get()
+        worker.submit(slot, frame.image, frame.t_s, frame.index)
+        inflight.append((slot, *frame.image.shape[:2]))
+    while inflight:
+        yield handed_on()
 
 
 def _checked(items: Iterable, source: VideoFileSource, session: Session) -> Iterator:
@@ -120,6 +178,6 @@ def analyze_track(path: Path, spec: ExerciseSpec, *, side: str | None,
                       str(track.meta.get("model", "pose-track")), "analyze", side,
                       track.fps, track.width, track.height,
                       poses=[] if outputs.pose else None)
-    items = ((None, f) for f in track.frames())
+    items = ((None, f, None) for f in track.frames())
     return _run(session, items, outputs, (track.width, track.height), progress, len(track),
                 canvas=lambda: blank_canvas(track.width, track.height))

@@ -32,6 +32,7 @@ from formcheck.source.frame import FrameSource
 @dataclass
 class LiveStats:
     captured: int = 0
+    skipped: int = 0  # dropped at capture because inference was busy
     analysed: int = 0
     latencies_s: list[float] = field(default_factory=list)  # capture -> overlay shown
     first_shown: float | None = None
@@ -113,6 +114,11 @@ def run_live(source: FrameSource, spec: ExerciseSpec, model_path: Path, model_na
                     if stop.is_set():
                         break
                     stats.captured += 1
+                    if est.in_flight:
+                        # Latest frame wins: while the model is busy, a frame is dropped here,
+                        # before it costs a colour conversion and a copy.
+                        stats.skipped += 1
+                        continue
                     est.submit(frame.image, frame.t_s, frame.index, time.monotonic())
             except BaseException as exc:  # reported by the main thread
                 failure.append(exc)

@@ -18,12 +18,15 @@ class RealtimeSource:
     """
 
     def __init__(self, inner: FrameSource, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep):
+                 sleep: Callable[[float], None] = time.sleep, speed: float = 1.0):
+        if speed <= 0:
+            raise ValueError("speed must be positive")
         self._inner = inner
+        self._speed = speed  # >1 plays faster than recorded (benchmarks: make the model the limit)
         self._clock = clock
         self._sleep = sleep
         i = inner.info
-        self.info = SourceInfo(i.name, i.width, i.height, i.fps, None, live=True)
+        self.info = SourceInfo(i.name, i.width, i.height, i.fps * speed, None, live=True)
         self.dropped = 0
 
     @property
@@ -41,7 +44,7 @@ class RealtimeSource:
         for frame in self._inner:
             if start is None:
                 start, t_first = self._clock(), frame.t_s
-            due = start + (frame.t_s - t_first)
+            due = start + (frame.t_s - t_first) / self._speed
             if late is not None:
                 if self._clock() >= due:
                     self.dropped += 1  # a newer frame is due too: the late one is stale

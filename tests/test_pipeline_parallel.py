@@ -1,0 +1,30 @@
+"""The inference-process path gives the same results as the in-process path."""
+
+from __future__ import annotations
+
+import pytest
+
+from formcheck.analysis.exercise import get_exercise
+from formcheck.pipeline.analyze import analyze_video
+from formcheck.pipeline.session import SessionOutputs
+
+pytestmark = [pytest.mark.clips, pytest.mark.slow]
+
+
+@pytest.mark.parametrize("clip,exercise", [("glute_bridge_ndn_1.mp4", "glute_bridge"),
+                                           ("pushup_tbf_1.mp4", "push_up")])
+def test_worker_process_equals_in_process(videos, model_path, tmp_path, clip, exercise):
+    spec = get_exercise(exercise)
+    reports = []
+    for workers in (1, 2):
+        out = SessionOutputs(report=tmp_path / f"r{workers}.json",
+                             video=tmp_path / f"a{workers}.mp4", history=False)
+        reports.append(analyze_video(videos / clip, spec, model_path, "full", side=None,
+                                     outputs=out, workers=workers).report)
+    seq, par = reports
+    assert par.summary.rep_count == seq.summary.rep_count >= 1
+    assert par.frames == seq.frames
+    for a, b in zip(seq.reps, par.reps, strict=True):
+        assert abs(a.start_s - b.start_s) < 0.07 and abs(a.end_s - b.end_s) < 0.07
+        assert [f.code for f in a.faults] == [f.code for f in b.faults]
+    assert (tmp_path / "a2.mp4").stat().st_size > 0
