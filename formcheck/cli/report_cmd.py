@@ -1,1 +1,179 @@
-"""Placeholder until the command lands."""
+"""`formcheck report`: review sessions in the terminal, as HTML or CSV, or over time.
+
+Reports are read defensively: a damaged, unknown or newer report is a one-line warning
+naming the file, and the others still render. Exit 0 when at least one session rendered,
+2 when none could be read.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from formcheck.cli.app import app
+from formcheck.cli.errors import UserError
+from formcheck.report.atomic import check_writable
+from formcheck.report.csv_export import csv_rows, write_csv
+from formcheck.report.history import (
+    history_dir,
+    load_history,
+    render_history,
+    session_datetime,
+    summarise,
+)
+from formcheck.report.html import render_document, render_session, write_html
+from formcheck.report.schema import Report, ReportError, load_report
+from formcheck.report.terminal import plain, render_sessions, session_notes, session_table
+
+RENDER_ERRORS = (TypeError, ValueError, AttributeError, KeyError, IndexError, OverflowError)
+
+
+@dataclass
+class Loaded:
+    path: Path
+    label: str
+    report: Report
+    html: str = ""
+
+
+def warn(message: str) -> None:
+    print(f"formcheck: warning: {plain(message)}", file=sys.stderr)
+
+
+def parse_day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UserError(f"{option} {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _in_range(report: Report, since: date | None, until: date | None,
+              exercise: str | None) -> bool:
+    if exercise and report.exercise != exercise:
+        return False
+    started = session_datetime(report)
+    if started is None:
+        return not (since or until)
+    return not ((since and started.date() < since) or (until and started.date() > until))
+
+
+def _load_files(paths: list[Path], since: date | None, until: date | None,
+                exercise: str | None, problems: list[str]) -> list[Loaded]:
+    loaded = []
+    for path in paths:
+        try:
+            report = load_report(path)
+        except ReportError as exc:
+            problems.append(str(exc))
+            continue
+        if _in_range(report, since, until, exercise):
+            loaded.append(Loaded(path, str(path), report))
+    return loaded
+
+
+def _renderable(items: list[Loaded], html: bool, evidence: bool,
+                problems: list[str]) -> list[Loaded]:
+    """Render what can be rendered now, so a report too odd to show is skipped, not fatal."""
+    ok = []
+    for item in items:
+        try:
+            session_table(item.report, item.label)
+            session_notes(item.report)
+            csv_rows([item.report])
+            if html:
+                item.html = render_session(item.report, item.label,
+                                           (item.path.parent, Path.cwd()), evidence)
+        except RENDER_ERRORS as exc:
+            problems.append(f"{item.path}: cannot render this report "
+                            f"({type(exc).__name__}: {exc})")
+            continue
+        ok.append(item)
+    return ok
+
+
+def _check_outputs(*paths: Path | None) -> None:
+    for path in paths:
+        if path is None:
+            continue
+        try:
+            check_writable(path)
+        except OSError as exc:
+            raise UserError(f"cannot write {path}: {exc}") from None
+
+
+@app.command("report")
+def report(
+    reports: Annotated[list[Path] | None, typer.Argument(
+        help="Session report JSON files (from `formcheck analyze` or `live`).",
+        show_default=False)] = None,
+    html: Annotated[Path | None, typer.Option(
+        "--html", help="Also write one self-contained HTML page (plots, per-rep tables, "
+        "left vs right, evidence frames).")] = None,
+    csv: Annotated[Path | None, typer.Option(
+        "--csv", help="Also write a CSV with one row per rep.")] = None,
+    history: Annotated[bool, typer.Option(
+        "--history", help="Summarise the filed sessions over time: sessions per day, reps "
+        "against the prescription, adherence, left/right balance.")] = False,
+    history_folder: Annotated[Path | None, typer.Option(
+        "--history-dir", help="History folder (default: $FORMCHECK_HISTORY_DIR or the "
+        "user data dir).")] = None,
+    since: Annotated[str | None, typer.Option(
+        "--since", metavar="YYYY-MM-DD", help="Only sessions from this day on.")] = None,
+    until: Annotated[str | None, typer.Option(
+        "--until", metavar="YYYY-MM-DD", help="Only sessions up to this day (default: "
+        "today).")] = None,
+    exercise: Annotated[str | None, typer.Option(
+        "--exercise", help="Only this exercise id (e.g. glute_bridge).")] = None,
+    evidence: Annotated[bool, typer.Option(
+        "--evidence/--no-evidence", help="Embed the video frame of each fault in the HTML "
+        "when the session's video is still there.")] = True,
+) -> None:
+    """Show session reports: a table per session, HTML or CSV, or the history over time."""
+    if not reports and not history:
+        raise UserError("give one or more report files, or --history")
+    if reports and history:
+        raise UserError("give report files or --history, not both")
+    first, last = parse_day(since, "--since"), parse_day(until, "--until")
+    _check_outputs(html, csv)
+
+    folder = history_folder or history_dir()
+    problems: list[str] = []
+    if history:
+        found, problems = load_history(folder, first, last, exercise)
+        items = [Loaded(p, p.name, r) for p, r in found]
+    else:
+        items = _load_files(list(reports or []), first, last, exercise, problems)
+    items = _renderable(items, html is not None, evidence, problems)
+    for problem in problems:
+        warn(problem)
+
+    if not items:
+        if history and not problems:
+            print(f"formcheck: no sessions in {folder} for these filters", file=sys.stderr)
+            return
+        if not problems:
+            print("formcheck: no session matches these filters", file=sys.stderr)
+            return
+        print("formcheck: error: no readable report to show", file=sys.stderr)
+        raise typer.Exit(2)
+
+    console = Console(highlight=False)
+    if history:
+        render_history(summarise([i.report for i in items], first, last), console)
+    else:
+        render_sessions([(i.label, i.report) for i in items], console)
+    if html is not None:
+        write_html(html, render_document([i.html for i in items], [i.report for i in items],
+                                         [plain(p) for p in problems]))
+        print(f"formcheck: wrote {html}", file=sys.stderr)
+    if csv is not None:
+        write_csv(csv, [i.report for i in items])
+        print(f"formcheck: wrote {csv}", file=sys.stderr)

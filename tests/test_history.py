@@ -1,0 +1,194 @@
+"""Session history: filing reports, and adherence / balance summaries over dated sessions."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+import platformdirs
+import pytest
+from rich.console import Console
+from test_report_render import cli, make_report
+
+from formcheck.report.history import (
+    adherence_periods,
+    file_report,
+    history_dir,
+    load_history,
+    render_history,
+    summarise,
+)
+from formcheck.report.schema import load_report
+
+BRIDGE_RX = {"sets": 3, "reps": 10, "hold_s": 0, "frequency": "twice daily", "per_day": 2,
+             "every_n_days": 1}
+CLAM_RX = {"sets": 1, "reps": 10, "hold_s": 2, "frequency": "every other day", "per_day": 1,
+           "every_n_days": 2}
+
+
+def bridge(day: int, hour: int, n: int = 30):
+    return make_report(reps=[("left", True, [])] * n, prescription=BRIDGE_RX,
+                       started_at=f"2024-05-0{day}T{hour:02d}:00:00+02:00")
+
+
+def clam(day: int, hour: int, side: str, n: int):
+    return make_report("clamshell", reps=[(side, True, [])] * n, prescription=CLAM_RX,
+                       started_at=f"2024-05-0{day}T{hour:02d}:00:00", exercise_name="Clamshell")
+
+
+def sessions():
+    """Bridges twice a day on 3 of 4 days (one short session on day 3); clamshells on days 1
+    (left 10, right 5) and 3 (left 10)."""
+    return [bridge(1, 7), bridge(1, 19), bridge(2, 8), bridge(2, 20, n=20), bridge(3, 9),
+            bridge(4, 7), bridge(4, 18),
+            clam(1, 10, "left", 10), clam(1, 10, "right", 5), clam(3, 10, "left", 10)]
+
+
+def by_id(summaries):
+    return {h.exercise: h for h in summaries}
+
+
+def test_adherence_bridges_twice_a_day_on_3_of_4_days():
+    h = by_id(summarise(sessions(), until=date(2024, 5, 4)))["glute_bridge"]
+    assert (h.per_day, h.every_n_days, h.assumed_frequency) == (2, 1, False)
+    assert (h.start, h.end) == (date(2024, 5, 1), date(2024, 5, 4))
+    assert (h.periods_met, h.periods_due) == (3, 4)
+    assert h.adherence == pytest.approx(0.75)
+    assert [(d.day.day, d.sessions, d.reps) for d in h.days] == [
+        (1, 2, 60), (2, 2, 50), (3, 1, 30), (4, 2, 60)]
+    assert (h.sessions, h.reps, h.good) == (7, 200, 200)
+    assert (h.target_reps, h.sessions_at_target) == (30, 6)
+    assert h.per_side == {"left": {"reps": 200, "good": 200}}
+
+
+def test_adherence_every_other_day_and_balance():
+    h = by_id(summarise(sessions(), until=date(2024, 5, 6)))["clamshell"]
+    assert (h.per_day, h.every_n_days) == (1, 2)
+    assert (h.periods_met, h.periods_due) == (2, 3)  # [1-2] yes, [3-4] yes, [5-6] no
+    assert h.per_side == {"left": {"reps": 20, "good": 20}, "right": {"reps": 5, "good": 5}}
+    assert h.balance is not None and "the right side did 5 reps against 20" in h.balance
+    assert (h.hold_target_s, h.holds_total, h.holds_at_target) == (2, 25, 0)
+
+
+def test_today_is_not_missed_yet(monkeypatch):
+    """With no --until the period ends today, and today's second session may still come."""
+    import formcheck.report.history as history
+
+    class Today(date):
+        @classmethod
+        def today(cls):
+            return date(2024, 5, 3)
+
+    monkeypatch.setattr(history, "date", Today)
+    so_far = [r for r in sessions() if r.started_at < "2024-05-04"]
+    h = by_id(summarise(so_far))["glute_bridge"]  # 05-03: one session so far
+    assert (h.start, h.end) == (date(2024, 5, 1), date(2024, 5, 3))
+    assert (h.periods_met, h.periods_due) == (2, 2)
+
+
+def test_balance_notes_depend_on_the_exercise():
+    clams = [clam(1, 10, "left", 10), clam(3, 10, "left", 10)]
+    h = by_id(summarise(clams, until=date(2024, 5, 4)))["clamshell"]
+    assert h.balance == "only the left side was recorded: do the right side as well"
+    bridges = [make_report(reps=[("left", True, [])] * 10, started_at="2024-05-01T08:00"),
+               make_report(reps=[("right", True, [])] * 2, started_at="2024-05-02T08:00")]
+    assert by_id(summarise(bridges, until=date(2024, 5, 2)))["glute_bridge"].balance is None
+
+
+def test_adherence_periods_edge_cases():
+    counts = Counter({date(2024, 5, 1): 1, date(2024, 5, 5): 1})
+    # windows [1,2] met, [3,4] missed, [5] incomplete but met -> counted
+    assert adherence_periods(counts, date(2024, 5, 1), date(2024, 5, 5), 1, 2) == (2, 3)
+    # the running, incomplete window is not held against anyone
+    assert adherence_periods(counts, date(2024, 5, 1), date(2024, 5, 3), 1, 2) == (1, 1)
+
+
+def test_missing_prescription_keys_are_assumed_or_read_from_words():
+    plain = make_report("single_leg_rdl", reps=[("left", True, [])], prescription={},
+                        started_at="2024-05-01T10:00:00")
+    words = make_report("chair_bridge", reps=[("left", True, [])],
+                        prescription={"frequency": "twice a day"}, started_at="2024-05-01T10:00")
+    hs = by_id(summarise([plain, words], until=date(2024, 5, 2)))
+    assert (hs["single_leg_rdl"].per_day, hs["single_leg_rdl"].every_n_days) == (1, 2)
+    assert hs["single_leg_rdl"].assumed_frequency and hs["single_leg_rdl"].target_reps is None
+    assert (hs["chair_bridge"].per_day, hs["chair_bridge"].every_n_days) == (2, 1)
+
+
+def test_history_dir_env_and_default(monkeypatch, tmp_path: Path):
+    monkeypatch.setenv("FORMCHECK_HISTORY_DIR", str(tmp_path / "h"))
+    assert history_dir() == tmp_path / "h"
+    monkeypatch.delenv("FORMCHECK_HISTORY_DIR")
+    assert history_dir() == Path(platformdirs.user_data_dir("formcheck")) / "history"
+
+
+def test_file_report_unique_sortable_names(tmp_path: Path):
+    folder = tmp_path / "history"
+    a = file_report(bridge(2, 8), folder)
+    b = file_report(bridge(2, 8), folder)  # same second, same exercise
+    c = file_report(bridge(1, 7), folder)
+    weird = file_report(make_report("../Evil Name!", started_at="2024-05-03T09:00:00"), folder)
+    assert a.name == "20240502T080000_glute_bridge.json"
+    assert b.name == "20240502T080000_glute_bridge_02.json"
+    assert weird.parent == folder and weird.name == "20240503T090000_evil-name.json"
+    assert sorted(p.name for p in folder.iterdir()) == [c.name, a.name, b.name, weird.name]
+    assert load_report(a).to_dict() == bridge(2, 8).to_dict()
+
+
+def test_file_report_uses_env_folder(monkeypatch, tmp_path: Path):
+    monkeypatch.setenv("FORMCHECK_HISTORY_DIR", str(tmp_path / "env"))
+    path = file_report(bridge(1, 7))
+    assert path.parent == tmp_path / "env"
+
+
+def test_load_history_filters_and_warns(tmp_path: Path):
+    for r in sessions():
+        file_report(r, tmp_path)
+    (tmp_path / "20240505T000000_broken.json").write_text("{")
+    found, problems = load_history(tmp_path, since=date(2024, 5, 2), exercise="glute_bridge")
+    assert [r.started_at[:10] for _, r in found] == ["2024-05-02"] * 2 + ["2024-05-03"] + [
+        "2024-05-04"] * 2
+    assert len(problems) == 1 and "20240505T000000_broken.json" in problems[0]
+
+
+def test_render_history_text():
+    console = Console(record=True, width=200, color_system=None)
+    render_history(summarise(sessions(), until=date(2024, 5, 4)), console)
+    text = re.sub(r"[ │]+", " ", console.export_text())
+    assert "glute_bridge 7 200 200 6/7 75% 3/4 200 (200) —" in text
+    assert "clamshell 3 25 25 2/3 100% 2/2 20 (20) 5 (5)" in text
+    assert "prescription: 3 × 10; twice a day" in text
+    assert "adherence to twice a day: 75% (3 of 4 days)" in text
+    assert "prescription: 1 × 10, hold 2 s; every other day" in text
+    assert "adherence to every other day: 100% (2 of 2 2-day periods)" in text
+    assert "only the" not in text  # both bridge legs work together: no balance note
+    assert "clamshell" in text and "imbalance: the right side did 5 reps against 20" in text
+    assert "2024-05-03 1 30 30 30 — no" in text
+    assert "not a medical device" in text
+
+
+def test_cli_history(tmp_path: Path):
+    for r in sessions():
+        file_report(r, tmp_path)
+    (tmp_path / "junk.json").write_text("[]")
+    html = tmp_path / "out.html"
+    result = cli(["--history", "--history-dir", str(tmp_path), "--since", "2024-05-02",
+                  "--until", "2024-05-04", "--exercise", "glute_bridge", "--html", str(html)])
+    assert result.exit_code == 0, result.output
+    assert f"formcheck: warning: {tmp_path / 'junk.json'}: not a JSON object" in result.stderr
+    out = re.sub(r"[ │]+", " ", result.stdout)
+    assert "67% (2 of 3 days)" in out
+    assert "clamshell" not in out
+    assert html.read_text().count('<section class="session">') == 5
+
+
+def test_cli_history_env_and_empty(tmp_path: Path):
+    result = cli(["--history"], env={"FORMCHECK_HISTORY_DIR": str(tmp_path / "none")})
+    assert result.exit_code == 0
+    assert "no sessions in" in result.stderr
+
+
+def test_cli_history_bad_date(tmp_path: Path):
+    result = cli(["--history", "--history-dir", str(tmp_path), "--since", "May 2"])
+    assert result.exit_code == 2 and "YYYY-MM-DD" in result.user_error
