@@ -102,5 +102,5 @@ class FpsAnnotator:
         fs, th = s.font(0.6), s.px(1.4)
         tw, th_px, _ = text_size(text, fs, th)
         m = s.px(12)
-        put_text(scene, text, (s.width - tw - m, m + th_px), fs, DIM, th, outline=s.px(1.5))
+        put_text(scene, text, (s.width - tw - m, m + th_px), fs, WHITE, th, outline=1)
         return scene
