@@ -34,7 +34,7 @@ def list_exercises(ctx: typer.Context) -> None:
         return
     table = Table(title="Exercises")
     for col in ("id", "name", "camera", "prescription"):
-        table.add_column(col)
+        table.add_column(col, no_wrap=(col == "id"))
     for spec in builtin_exercises().values():
         table.add_row(spec.id, spec.name, f"{spec.camera.view}, {spec.camera.posture}",
                       prescription_text(spec))

@@ -43,7 +43,28 @@ def result_to_frame(result, t_s: float, index: int, width: int, height: int,
     return PoseFrame(t_s, index, width, height, image, world, vis, pres, n_people=len(people))
 
 
-CENSUS_EVERY_S = 2.0  # how often (stream time) to look for a second person
+CENSUS_EVERY_S = 1.0  # how often (stream time) to look for a second person
+CENSUS_CONFIDENCE = 0.3  # a single image finds people less surely than tracking does
+CENSUS_HITS = 2  # censuses that must see two people before we say so (one may be a fluke)
+
+
+def _box_iou(a: np.ndarray, b: np.ndarray) -> float:
+    (ax0, ay0), (ax1, ay1) = a.min(0), a.max(0)
+    (bx0, by0), (bx1, by1) = b.min(0), b.max(0)
+    iw, ih = max(0.0, min(ax1, bx1) - max(ax0, bx0)), max(0.0, min(ay1, by1) - max(ay0, by0))
+    inter = iw * ih
+    union = (ax1 - ax0) * (ay1 - ay0) + (bx1 - bx0) * (by1 - by0) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def distinct_people(poses: list[np.ndarray], max_iou: float = 0.3) -> int:
+    """People whose landmark boxes barely overlap: a low-confidence second detection of the
+    same person is not a second person."""
+    kept: list[np.ndarray] = []
+    for p in poses:
+        if all(_box_iou(p, k) <= max_iou for k in kept):
+            kept.append(p)
+    return len(kept)
 
 
 class PoseEstimator:
@@ -85,6 +106,7 @@ class PoseEstimator:
         self._census_lm = None
         self._next_census = 0.0
         self._people = 0
+        self._census_hits = 0
 
     def _timestamp_ms(self, t_s: float) -> int:
         # MediaPipe needs strictly increasing integer milliseconds.
@@ -111,7 +133,9 @@ class PoseEstimator:
         """Every CENSUS_EVERY_S, count the people in view with a two-pose IMAGE landmarker."""
         if pose.t_s >= self._next_census:
             self._next_census = pose.t_s + CENSUS_EVERY_S
-            self._people = self.count_people(image) if pose.detected else 0
+            n = self.count_people(image) if pose.detected else 0
+            self._census_hits += n > 1
+            self._people = n if self._census_hits >= CENSUS_HITS else min(n, 1)
         if self._people > pose.n_people:
             from dataclasses import replace
 
@@ -125,8 +149,11 @@ class PoseEstimator:
             self._census_lm = vision.PoseLandmarker.create_from_options(
                 vision.PoseLandmarkerOptions(
                     base_options=BaseOptions(model_asset_path=self._model_path),
-                    running_mode=vision.RunningMode.IMAGE, num_poses=2))
-        return len(self._census_lm.detect(image).pose_landmarks or [])
+                    running_mode=vision.RunningMode.IMAGE, num_poses=2,
+                    min_pose_detection_confidence=CENSUS_CONFIDENCE,
+                    min_pose_presence_confidence=CENSUS_CONFIDENCE))
+        people = self._census_lm.detect(image).pose_landmarks or []
+        return distinct_people([np.array([(p.x, p.y) for p in lms]) for lms in people])
 
     @property
     def in_flight(self) -> int:
