@@ -108,7 +108,7 @@ def test_ctrl_c_writes_a_partial_report(videos, model_path, tmp_path):
          "--exercise", "glute_bridge", "--no-window", "--report", str(tmp_path / "r.json"),
          "--out", str(tmp_path / "s.mp4"), "--model-path", str(model_path)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(7.0)  # into the second rep
+    time.sleep(9.5)  # start-up, then into the second rep (the clip is 13.5 s)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
