@@ -5,7 +5,8 @@ model. Machines are noisy: compare ratios within one run.
 
 Figures: the machine's measured parallel capacity; bare landmarker ms/frame on pre-decoded
 frames; decode ms/frame; the naive sequential loop (decode -> detect -> draw -> write);
-`formcheck analyze` with --workers 1 and with the default; speedup over naive; the ratio to
+`formcheck analyze` with --workers 1 (all in one process), 2 (one pose process) and the
+default (a pose process per core, frames round-robin); speedup over naive; the ratio to
 the two-core limit ((decode + infer) / cores); live fps and capture-to-overlay latency on a
 paced source (played fast enough that the model, not the clip's frame rate, is the limit);
 peak memory (whole process tree) for the clip and a 6x longer copy of it.
@@ -194,6 +195,7 @@ def main() -> None:
           f"{naive_reps} reps)")
     results = {}
     for label, extra in (("analyze --workers 1", ["--workers", "1"]),
+                         ("analyze --workers 2", ["--workers", "2"]),
                          ("analyze (default)", [])):
         wall, peak, out = run_measured(formcheck(
             "analyze", args.clip, "-e", "glute_bridge", "--model-path", model, "--out",

@@ -41,8 +41,9 @@ def analyze(
     no_history: bool = typer.Option(False, "--no-history", help="Don't file the report in "
                                     "the history folder."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
-    workers: int = typer.Option(0, "--workers", help="Processes: 1 = all in this process; "
-                                "2 = pose inference in its own process; 0 = auto."),
+    workers: int = typer.Option(0, "--workers", help="Processes in all: 1 = everything in "
+                                "this one; N = N-1 pose-inference processes beside it; "
+                                "0 = auto (one pose process per core)."),
 ) -> None:
     """Analyse a recorded video: count reps, time holds, check form."""
     from formcheck.pipeline.analyze import analyze_track, analyze_video

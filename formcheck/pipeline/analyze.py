@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 from collections import deque
@@ -90,7 +91,9 @@ def _run(session: Session, items: Iterable[tuple[np.ndarray | None, PoseFrame, R
 
 
 def default_workers() -> int:
-    return 2 if (os.cpu_count() or 1) >= 2 else 1
+    """Processes in all: this one (decode, analysis, drawing, encoding) plus one pose
+    process per further core."""
+    return max(1, min(os.cpu_count() or 1, 4)) + 1 if (os.cpu_count() or 1) >= 2 else 1
 
 
 def analyze_video(path: Path, spec: ExerciseSpec, model_path: Path, model_name: str, *,
@@ -107,11 +110,18 @@ def analyze_video(path: Path, spec: ExerciseSpec, model_path: Path, model_name: 
     decode = Stage(source, maxsize=4, name="decode")
     size = (info.width, info.height)
     try:
-        if (workers or default_workers()) >= 2:
+        n = workers or default_workers()
+        if n >= 2:
             from formcheck.pipeline.worker import InferenceWorker
 
-            with InferenceWorker(model_path, (info.height, info.width, 3)) as worker:
-                items = _via_worker(decode, worker)
+            with contextlib.ExitStack() as stack:
+                # Start them all, then wait: their start-ups overlap.
+                pool = [stack.enter_context(InferenceWorker(
+                    model_path, (info.height, info.width, 3), census=(i == 0), wait=False))
+                    for i in range(n - 1)]
+                for worker in pool:
+                    worker.wait_ready()
+                items = _via_workers(decode, pool)
                 return _run(session, _checked(items, source, session), outputs, size,
                             progress, info.frame_count)
         from formcheck.pose.estimator import PoseEstimator
@@ -132,28 +142,32 @@ def analyze_video(path: Path, spec: ExerciseSpec, model_path: Path, model_name: 
         source.close()
 
 
-def _via_worker(frames: Iterable[Frame], worker) -> Iterator[tuple[np.ndarray, PoseFrame,
-                                                                     Release]]:
-    """Keep the inference process busy: frames go into free ring slots ahead of the results
-    we hand on; a slot is reused only after its annotated frame has been encoded."""
-    free: queue.Queue[int] = queue.Queue()
-    for slot in range(worker.slots):
-        free.put(slot)
-    depth = worker.slots - 2  # in flight; the rest may wait for the encoder
-    inflight: deque[tuple[int, int, int]] = deque()
+def _via_workers(frames: Iterable[Frame], pool: list) -> Iterator[tuple[np.ndarray, PoseFrame,
+                                                                        Release]]:
+    """Keep the inference processes busy. Frames go round-robin to the workers (each tracks
+    every n-th frame, so every core works on one video with no seams and no buffering) into
+    free ring slots ahead of the results we hand on, in frame order; a slot is reused only
+    after its annotated frame has been encoded."""
+    free: list[queue.Queue[int]] = [queue.Queue() for _ in pool]
+    for q, worker in zip(free, pool, strict=True):
+        for slot in range(worker.slots):
+            q.put(slot)
+    depth = sum(w.slots - 2 for w in pool)  # in flight; the rest may wait for the encoder
+    inflight: deque[tuple[int, int, int, int]] = deque()
 
     def handed_on() -> tuple[np.ndarray, PoseFrame, Release]:
-        slot, pose = worker.result()
-        expected, h, w = inflight.popleft()
-        assert slot == expected, "results arrive in submission order"
-        return worker.view(slot, h, w), pose, lambda: free.put(slot)
+        wi, slot, h, w = inflight.popleft()
+        got, pose = pool[wi].result()
+        assert got == slot, "each worker answers in submission order"
+        return pool[wi].view(slot, h, w), pose, lambda: free[wi].put(slot)
 
-    for frame in frames:
+    for i, frame in enumerate(frames):
+        wi = i % len(pool)
         if len(inflight) >= depth:
             yield handed_on()
-        slot = free.get()
-        worker.submit(slot, frame.image, frame.t_s, frame.index)
-        inflight.append((slot, *frame.image.shape[:2]))
+        slot = free[wi].get()
+        pool[wi].submit(slot, frame.image, frame.t_s, frame.index)
+        inflight.append((wi, slot, *frame.image.shape[:2]))
     while inflight:
         yield handed_on()
 

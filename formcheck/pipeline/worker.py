@@ -24,7 +24,7 @@ _STOP = None
 
 
 def _serve(model_path: str, shm_name: str, shape: tuple[int, int, int], slots: int,
-           jobs: mp.Queue, results: mp.Queue) -> None:
+           jobs: mp.Queue, results: mp.Queue, census: bool) -> None:
     import signal
 
     from formcheck.cli.quiet import quiet_environment
@@ -36,7 +36,7 @@ def _serve(model_path: str, shm_name: str, shape: tuple[int, int, int], slots: i
     shm = shared_memory.SharedMemory(name=shm_name)
     try:
         ring = np.ndarray((slots, *shape), np.uint8, buffer=shm.buf)
-        with PoseEstimator(model_path) as est:
+        with PoseEstimator(model_path, census=census) as est:
             results.put(("ready", None, None))
             while True:
                 job = jobs.get()
@@ -57,7 +57,8 @@ def _serve(model_path: str, shm_name: str, shape: tuple[int, int, int], slots: i
 class InferenceWorker:
     """A landmarker process with a ring of `slots` frame buffers of at most `shape`."""
 
-    def __init__(self, model_path: str | Path, shape: tuple[int, int, int], slots: int = 6):
+    def __init__(self, model_path: str | Path, shape: tuple[int, int, int], slots: int = 6,
+                 census: bool = True, wait: bool = True):
         self.shape, self.slots = shape, slots
         size = int(np.prod(shape)) * slots
         self._shm = shared_memory.SharedMemory(create=True, size=size)
@@ -67,8 +68,12 @@ class InferenceWorker:
         self._results: mp.Queue = ctx.Queue()
         self._proc = ctx.Process(target=_serve, name="formcheck-pose", daemon=True,
                                  args=(str(model_path), self._shm.name, shape, slots,
-                                       self._jobs, self._results))
+                                       self._jobs, self._results, census))
         self._proc.start()
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self) -> None:
         kind, _, info = self._get(timeout=120)
         if kind != "ready":
             self.close()

@@ -79,7 +79,7 @@ class PoseEstimator:
 
     def __init__(self, model_path: str | Path, live: bool = False, num_poses: int = 1,
                  on_result: Callable[[PoseFrame, np.ndarray, object], None] | None = None,
-                 min_confidence: float = 0.5):
+                 min_confidence: float = 0.5, census: bool = True):
         from mediapipe.tasks.python import BaseOptions, vision
 
         self.live = live
@@ -104,7 +104,7 @@ class PoseEstimator:
         self._landmarker = vision.PoseLandmarker.create_from_options(options)
         self._model_path = str(model_path)
         self._census_lm = None
-        self._next_census = 0.0
+        self._next_census = 0.0 if census else float("inf")
         self._people = 0
         self._census_hits = 0
 
