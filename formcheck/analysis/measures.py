@@ -104,6 +104,13 @@ def _p(pts: Points, spec: MeasureSpec) -> list[np.ndarray]:
     return [pts.get(n) for n in spec.points]
 
 
+def _scale(pts: Points, spec: MeasureSpec) -> float:
+    """Length of the spec's scale segment in pixels; 0 when it cannot be measured."""
+    s0, s1 = (pts.get(n) for n in spec.scale)
+    scale = float(np.linalg.norm(s1 - s0))
+    return scale if math.isfinite(scale) else 0.0
+
+
 def joint_angle(pts: Points, spec: MeasureSpec) -> float:
     """Angle a-b-c; with reflex_above, continues past 180 when b is above the a-c line."""
     a, b, c = _p(pts, spec)
@@ -132,9 +139,8 @@ def extension(pts: Points, spec: MeasureSpec) -> float:
 def distance_ratio(pts: Points, spec: MeasureSpec) -> float:
     """|a-b| divided by the length of the scale segment (e.g. thigh length)."""
     a, b = _p(pts, spec)
-    s0, s1 = (pts.get(n) for n in spec.scale)
-    scale = float(np.linalg.norm(s1 - s0))
-    if not scale or not math.isfinite(scale):
+    scale = _scale(pts, spec)
+    if not scale:
         return math.nan
     return float(np.linalg.norm(a - b)) / scale
 
@@ -144,10 +150,9 @@ def ahead_ratio(pts: Points, spec: MeasureSpec) -> float:
     divided by the scale segment: knee past the toes reads positive."""
     a, b = _p(pts, spec)
     heel, toe = pts.get("heel"), pts.get("foot_index")
-    s0, s1 = (pts.get(n) for n in spec.scale)
-    scale = float(np.linalg.norm(s1 - s0))
+    scale = _scale(pts, spec)
     facing = np.sign(toe[0] - heel[0]) if np.isfinite(toe[0] - heel[0]) else math.nan
-    if not scale or not math.isfinite(scale) or not facing:
+    if not scale or not facing:
         return math.nan
     return float((a[0] - b[0]) * facing) / scale
 
@@ -156,9 +161,8 @@ def position_x(pts: Points, spec: MeasureSpec) -> float:
     """Horizontal position of a point in units of the scale segment (for sway: take the
     `std` or `range` over a phase)."""
     (a,) = _p(pts, spec)
-    s0, s1 = (pts.get(n) for n in spec.scale)
-    scale = float(np.linalg.norm(s1 - s0))
-    if not scale or not math.isfinite(scale):
+    scale = _scale(pts, spec)
+    if not scale:
         return math.nan
     return float(a[0]) / scale
 
@@ -166,9 +170,8 @@ def position_x(pts: Points, spec: MeasureSpec) -> float:
 def height_diff_ratio(pts: Points, spec: MeasureSpec) -> float:
     """How much higher a is than b (image up positive), in units of the scale segment."""
     a, b = _p(pts, spec)
-    s0, s1 = (pts.get(n) for n in spec.scale)
-    scale = float(np.linalg.norm(s1 - s0))
-    if not scale or not math.isfinite(scale):
+    scale = _scale(pts, spec)
+    if not scale:
         return math.nan
     return float(b[1] - a[1]) / scale
 
@@ -237,10 +240,9 @@ def forward_ratio(pts: Points, spec: MeasureSpec) -> float:
     whole body, not one foot), divided by the scale segment: the front knee past its toes in a
     lunge reads positive, hips forward of the back knee too."""
     a, b = _p(pts, spec)
-    s0, s1 = (pts.get(n) for n in spec.scale)
-    scale = float(np.linalg.norm(s1 - s0))
+    scale = _scale(pts, spec)
     sense = body_sense(pts)
-    if not scale or not math.isfinite(scale) or math.isnan(sense):
+    if not scale or math.isnan(sense):
         return math.nan
     return float((a[0] - b[0]) * sense) / scale
 

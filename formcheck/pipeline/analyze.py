@@ -16,7 +16,7 @@ from formcheck.analysis.engine import Engine
 from formcheck.analysis.exercise import ExerciseSpec
 from formcheck.pipeline.session import Interrupted, Session, SessionOutputs, sigterm_as_interrupt
 from formcheck.pipeline.stages import Sink, Stage
-from formcheck.pipeline.writer import AnnotatedVideoWriter
+from formcheck.pipeline.writer import AnnotatedVideoWriter, finish_video
 from formcheck.pose.landmarks import PoseFrame, PoseTrack
 from formcheck.pose.smoothing import PoseSmoother
 from formcheck.report.schema import Report
@@ -80,12 +80,7 @@ def _run(session: Session, items: Iterable[tuple[np.ndarray | None, PoseFrame, R
         session.warnings.append("interrupted: the report covers the video up to "
                                 f"{session.last_t:.1f} s")
     finally:
-        video = None
-        if sink is not None and writer is not None:
-            try:
-                sink.close()
-            finally:
-                video = writer.close()
+        video = finish_video(sink, writer)
     report = session.write(outputs)
     return AnalyzeResult(report, video, interrupted)
 

@@ -22,7 +22,7 @@ from formcheck.analysis.exercise import ExerciseSpec
 from formcheck.pipeline.display import PAUSE_KEY, QUIT_KEYS, RESET_KEY, Display, NullDisplay
 from formcheck.pipeline.session import Interrupted, Session, SessionOutputs, sigterm_as_interrupt
 from formcheck.pipeline.stages import Sink
-from formcheck.pipeline.writer import AnnotatedVideoWriter
+from formcheck.pipeline.writer import AnnotatedVideoWriter, finish_video
 from formcheck.pose.landmarks import PoseFrame
 from formcheck.pose.smoothing import PoseSmoother
 from formcheck.report.schema import Report
@@ -177,12 +177,7 @@ def run_live(source: FrameSource, spec: ExerciseSpec, model_path: Path, model_na
             stop.set()
             thread.join(timeout=5)
             display.close()
-            video = None
-            if sink is not None and writer is not None:
-                try:
-                    sink.close()
-                finally:
-                    video = writer.close()
+            video = finish_video(sink, writer)
     read_error = getattr(source, "read_error", None)
     if failure:
         reason = "source failed"

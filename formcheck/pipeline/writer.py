@@ -45,3 +45,15 @@ class AnnotatedVideoWriter:
         else:
             self._tmp.unlink(missing_ok=True)
         return self.path
+
+
+def finish_video(sink, writer: AnnotatedVideoWriter | None) -> Path | None:
+    """Drain the encoder thread, then close the file into place: the one way a session's
+    annotated video is finished, also after an interruption."""
+    if sink is None or writer is None:
+        return None
+    try:
+        sink.close()
+    finally:
+        path = writer.close()
+    return path
