@@ -71,16 +71,17 @@ class SpyOverlay:
         return self.inner.draw(image, pose, state, fps, mirrored)
 
 
-def _live(videos, model_path, tmp_path, display, overlay=None):
+def _live(videos, model_path, tmp_path, display, overlay=None, workers=None):
     src = RealtimeSource(VideoFileSource(videos / CLIP))
     return run_live(src, get_exercise("glute_bridge"), model_path, "full", side=None,
                     outputs=SessionOutputs(report=tmp_path / "r.json", history=False),
-                    display=display, overlay=overlay)
+                    display=display, overlay=overlay, workers=workers)
 
 
-def test_quit_key_ends_session_and_writes_report(videos, model_path, tmp_path):
+@pytest.mark.parametrize("workers", [1, 2])  # in-process LIVE_STREAM, and a pose process
+def test_quit_key_ends_session_and_writes_report(videos, model_path, tmp_path, workers):
     display = ScriptedDisplay({30: "q"})
-    result = _live(videos, model_path, tmp_path, display)
+    result = _live(videos, model_path, tmp_path, display, workers=workers)
     assert result.reason == "quit"
     assert display.shown == 30 and display.closed_called
     report = load_report(tmp_path / "r.json")

@@ -39,6 +39,8 @@ def live(
     save_pose: Path = typer.Option(None, "--save-pose", help="Save the landmark track (.npz)."),
     no_history: bool = typer.Option(False, "--no-history", help="Don't file the report in "
                                     "the history folder."),
+    workers: int = typer.Option(0, "--workers", help="1 = pose inference in this process "
+                                "(LIVE_STREAM); 2 = in its own process; 0 = auto."),
     source_speed: float = typer.Option(1.0, "--source-speed", hidden=True,
                                        help="Play --source this much faster (benchmarks)."),
 ) -> None:
@@ -70,7 +72,7 @@ def live(
     outputs = SessionOutputs(report=report, video=out, pose=save_pose, history=not no_history)
     result = run_live(src, spec, model_file, model_name, side=side_, outputs=outputs,
                       display=open_display(not no_window, f"formcheck - {spec.name}"),
-                      mirror=source is None)
+                      mirror=source is None, workers=workers or None)
     s = result.stats
     print(f"Live: {s.analysed} frames analysed of {s.captured} captured, {s.fps:.1f} fps, "
           f"median capture-to-overlay latency {s.median_latency_ms:.0f} ms ({result.reason})")

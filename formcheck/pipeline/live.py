@@ -9,6 +9,9 @@ drawing never waits on the next frame's inference.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import queue
 import threading
 import time
 from dataclasses import dataclass, field
@@ -23,7 +26,6 @@ from formcheck.pipeline.display import PAUSE_KEY, QUIT_KEYS, RESET_KEY, Display,
 from formcheck.pipeline.session import Interrupted, Session, SessionOutputs, sigterm_as_interrupt
 from formcheck.pipeline.stages import Sink
 from formcheck.pipeline.writer import AnnotatedVideoWriter, finish_video
-from formcheck.pose.landmarks import PoseFrame
 from formcheck.pose.smoothing import PoseSmoother
 from formcheck.report.schema import Report
 from formcheck.source.frame import FrameSource
@@ -57,6 +59,80 @@ class LiveResult:
     reason: str  # why it ended: "end of source", "quit", "interrupted", "source failed", ...
 
 
+def _release(item: tuple) -> None:
+    """Give an item's frame buffer back (worker backend); the stream backend has none."""
+    if item[3] is not None:
+        item[3]()
+
+
+class _StreamBackend:
+    """In-process landmarker in LIVE_STREAM mode (asynchronous, MediaPipe's own threads)."""
+
+    def __init__(self, model_path: Path, mailbox: _Mailbox):
+        from formcheck.pose.estimator import PoseEstimator
+
+        self.error: BaseException | None = None
+        self._est = PoseEstimator(
+            model_path, live=True,
+            on_result=lambda pose, bgr, tag: mailbox.put((pose, bgr, tag, None)))
+
+    def submit_if_idle(self, frame, captured_at: float) -> bool:
+        if self._est.in_flight:
+            return False
+        self._est.submit(frame.image, frame.t_s, frame.index, captured_at)
+        return True
+
+    def close(self) -> None:
+        self._est.close()
+
+
+class _WorkerBackend:
+    """A pose process (see worker.py): inference runs beside capture and drawing without
+    sharing this process's GIL. One frame in flight; frames captured meanwhile are dropped."""
+
+    def __init__(self, model_path: Path, shape: tuple[int, int, int], mailbox: _Mailbox):
+        from formcheck.pipeline.worker import InferenceWorker
+
+        self.error: BaseException | None = None
+        self._worker = InferenceWorker(model_path, shape, slots=3, census=False)
+        self._free: queue.Queue[int] = queue.Queue()
+        for slot in range(self._worker.slots):
+            self._free.put(slot)
+        self._busy = threading.Event()
+        self._meta: dict[int, tuple[float, int, int]] = {}
+        self._mailbox = mailbox
+        self._thread = threading.Thread(target=self._collect, name="pose-results", daemon=True)
+        self._thread.start()
+
+    def submit_if_idle(self, frame, captured_at: float) -> bool:
+        if self._busy.is_set():
+            return False
+        try:
+            slot = self._free.get_nowait()
+        except queue.Empty:
+            return False
+        h, w = frame.image.shape[:2]
+        self._meta[slot] = (captured_at, h, w)
+        self._busy.set()
+        self._worker.submit(slot, frame.image, frame.t_s, frame.index)
+        return True
+
+    def _collect(self) -> None:
+        while True:
+            try:
+                slot, pose = self._worker.result()
+            except RuntimeError as exc:
+                self.error = exc
+                return
+            captured_at, h, w = self._meta.pop(slot)
+            self._busy.clear()
+            self._mailbox.put((pose, self._worker.view(slot, h, w), captured_at,
+                               lambda s=slot: self._free.put(s)))
+
+    def close(self) -> None:
+        self._worker.close()
+
+
 class _Mailbox:
     """One slot: a newer result replaces an unread older one."""
 
@@ -69,6 +145,7 @@ class _Mailbox:
         with self._cv:
             if self._item is not None:
                 self.replaced += 1
+                _release(self._item)
             self._item = item
             self._cv.notify()
 
@@ -82,9 +159,10 @@ class _Mailbox:
 
 def run_live(source: FrameSource, spec: ExerciseSpec, model_path: Path, model_name: str, *,
              side: str | None, outputs: SessionOutputs, display: Display | None = None,
-             mirror: bool = False, overlay=None) -> LiveResult:
+             mirror: bool = False, overlay=None, workers: int | None = None) -> LiveResult:
+    """workers=1: in-process LIVE_STREAM landmarker; otherwise (default on 2+ cores) a pose
+    process."""
     from formcheck.overlay import Overlay
-    from formcheck.pose.estimator import PoseEstimator
 
     display = display or NullDisplay()
     overlay = overlay or Overlay()
@@ -97,16 +175,16 @@ def run_live(source: FrameSource, spec: ExerciseSpec, model_path: Path, model_na
     stop = threading.Event()
     failure: list[BaseException] = []
 
-    def on_result(pose: PoseFrame, bgr: np.ndarray, captured_at: object) -> None:
-        mailbox.put((pose, bgr, captured_at))
-
     writer = AnnotatedVideoWriter(outputs.video, info.fps, (info.width, info.height)) \
         if outputs.video else None
     sink = Sink(writer.write, maxsize=8, name="encode") if writer else None
     smoother = PoseSmoother()
     reason = "end of source"
     paused = False
-    with PoseEstimator(model_path, live=True, on_result=on_result) as est:
+    use_worker = (workers or (2 if (os.cpu_count() or 1) >= 2 else 1)) >= 2
+    backend = (_WorkerBackend(model_path, (info.height, info.width, 3), mailbox) if use_worker
+               else _StreamBackend(model_path, mailbox))
+    with contextlib.closing(backend):
 
         def capture() -> None:
             try:
@@ -114,12 +192,10 @@ def run_live(source: FrameSource, spec: ExerciseSpec, model_path: Path, model_na
                     if stop.is_set():
                         break
                     stats.captured += 1
-                    if est.in_flight:
-                        # Latest frame wins: while the model is busy, a frame is dropped here,
-                        # before it costs a colour conversion and a copy.
+                    # Latest frame wins: while the model is busy, a frame is dropped here,
+                    # before it costs a colour conversion and a copy.
+                    if not backend.submit_if_idle(frame, time.monotonic()):
                         stats.skipped += 1
-                        continue
-                    est.submit(frame.image, frame.t_s, frame.index, time.monotonic())
             except BaseException as exc:  # reported by the main thread
                 failure.append(exc)
             finally:
@@ -133,6 +209,9 @@ def run_live(source: FrameSource, spec: ExerciseSpec, model_path: Path, model_na
                 while True:
                     item = mailbox.get(timeout=0.05)
                     if item is None:
+                        if backend.error is not None:  # the pose process died
+                            failure.append(backend.error)
+                            break
                         if capture_done.is_set():
                             # Let the last in-flight inference land before ending.
                             idle_since = idle_since or time.monotonic()
@@ -144,7 +223,11 @@ def run_live(source: FrameSource, spec: ExerciseSpec, model_path: Path, model_na
                             break
                         continue
                     idle_since = None
-                    pose, bgr, captured_at = item
+                    pose, image, captured_at, release = item
+                    # Our own copy to draw on (mirrored for a camera); the buffer goes back.
+                    scene = cv2.flip(image, 1) if mirror else image.copy()
+                    if release is not None:
+                        release()
                     if not paused:
                         session.observe(pose)
                         smooth = smoother(pose)
@@ -152,7 +235,6 @@ def run_live(source: FrameSource, spec: ExerciseSpec, model_path: Path, model_na
                         stats.analysed += 1
                     else:
                         smooth, state = smoother(pose), None
-                    scene = cv2.flip(bgr, 1) if mirror else bgr.copy()
                     scene = overlay.draw(scene, smooth, state, stats.fps or None, mirrored=mirror)
                     if paused:
                         cv2.putText(scene, "PAUSED (space to resume)", (20, scene.shape[0] - 30),
