@@ -295,3 +295,26 @@ def test_interrupting_analyze_keeps_report_and_video(videos, model_path, tmp_pat
     n = cv2.VideoCapture(str(tmp_path / "a.mp4")).get(cv2.CAP_PROP_FRAME_COUNT)
     assert 10 < n < 404  # playable, and covers the video so far
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp files left
+
+
+@pytest.mark.clips
+def test_two_people_in_live_mode_are_mentioned(videos, model_path, tmp_path):
+    cap = cv2.VideoCapture(str(videos / CLIP))
+    frames = []
+    while len(frames) < 200:
+        ok, f = cap.read()
+        frames.append(cv2.resize(f, (270, 480)))
+    two = tmp_path / "two.mp4"
+    w = cv2.VideoWriter(str(two), cv2.VideoWriter_fourcc(*"mp4v"), 30, (540, 480))
+    for i, f in enumerate(frames):
+        w.write(np.hstack([f, cv2.flip(frames[max(i - 45, 0)], 1)]))
+    w.release()
+    from formcheck.source.paced import RealtimeSource
+    from formcheck.source.video import VideoFileSource
+
+    result = run_live(RealtimeSource(VideoFileSource(two)), get_exercise("glute_bridge"),
+                      model_path, "full", side=None,
+                      outputs=SessionOutputs(report=tmp_path / "r.json", history=False))
+    report = load_report(tmp_path / "r.json")
+    assert result.reason == "end of source"
+    assert any("more than one person" in w for w in report.warnings)

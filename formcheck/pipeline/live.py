@@ -94,7 +94,8 @@ class _WorkerBackend:
         from formcheck.pipeline.worker import InferenceWorker
 
         self.error: BaseException | None = None
-        self._worker = InferenceWorker(model_path, shape, slots=3, census=False)
+        # The crowd census costs one extra inference a second: one dropped frame.
+        self._worker = InferenceWorker(model_path, shape, slots=3, census=True)
         self._free: queue.Queue[int] = queue.Queue()
         for slot in range(self._worker.slots):
             self._free.put(slot)
