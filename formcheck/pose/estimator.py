@@ -17,6 +17,7 @@ import numpy as np
 
 from formcheck.pose.landmarks import N_LANDMARKS, PoseFrame
 from formcheck.pose.select import PersonSelector
+from formcheck.pose.tasks_api import import_tasks
 
 os.environ.setdefault("GLOG_minloglevel", "2")  # keep MediaPipe's C++ logging quiet
 
@@ -80,6 +81,7 @@ class PoseEstimator:
     def __init__(self, model_path: str | Path, live: bool = False, num_poses: int = 1,
                  on_result: Callable[[PoseFrame, np.ndarray, object], None] | None = None,
                  min_confidence: float = 0.5, census: bool = True):
+        import_tasks()
         from mediapipe.tasks.python import BaseOptions, vision
 
         self.live = live
@@ -116,8 +118,7 @@ class PoseEstimator:
 
     @staticmethod
     def _mp_image(bgr: np.ndarray):
-        import mediapipe as mp
-
+        mp = import_tasks()
         rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
         return mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
 

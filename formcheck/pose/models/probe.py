@@ -17,7 +17,9 @@ VERIFY_IMAGE = "verify_person.jpg"  # NASA astronaut portrait, public domain (se
 
 
 def probe(model: str) -> dict:
-    import mediapipe as mp
+    from formcheck.pose.tasks_api import import_tasks
+
+    mp = import_tasks()
     from mediapipe.tasks.python import BaseOptions, vision
 
     options = vision.PoseLandmarkerOptions(
