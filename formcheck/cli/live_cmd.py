@@ -76,6 +76,9 @@ def live(
     s = result.stats
     print(f"Live: {s.analysed} frames analysed of {s.captured} captured, {s.fps:.1f} fps, "
           f"median capture-to-overlay latency {s.median_latency_ms:.0f} ms ({result.reason})")
+    if s.model_ms:
+        print(f"Pose model: {s.model_ms:.1f} ms a frame here, waiting {s.model_idle_ms:.1f} ms "
+              "between frames")
     print_summary(result.report, video=result.video, report_path=report)
     if result.reason == "interrupted":
         raise typer.Exit(130)

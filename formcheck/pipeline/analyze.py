@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import queue
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -39,38 +38,25 @@ def _overlay():
     return Overlay()
 
 
-Release = Callable[[], None] | None  # gives a frame buffer back once it is encoded
-
-
-def _encode(writer: AnnotatedVideoWriter, item: tuple[np.ndarray, Release]) -> None:
-    image, release = item
-    writer.write(image)
-    if release:
-        release()
-
-
-def _run(session: Session, items: Iterable[tuple[np.ndarray | None, PoseFrame, Release]],
+def _run(session: Session, items: Iterable[tuple[np.ndarray | None, PoseFrame]],
          outputs: SessionOutputs, size: tuple[int, int], progress: Progress | None,
          total: int | None, canvas: Callable[[], np.ndarray] | None = None) -> AnalyzeResult:
     """The consumer: smooth, analyse, draw, hand to the encoder. Always finishes the session."""
     smoother = PoseSmoother()
     overlay = _overlay() if outputs.video else None
     writer = AnnotatedVideoWriter(outputs.video, session.fps, size) if outputs.video else None
-    sink = (Sink(lambda item: _encode(writer, item), maxsize=4, name="encode")
-            if writer else None)
+    sink = Sink(writer.write, maxsize=4, name="encode") if writer else None
     interrupted = False
     done = 0
     try:
         with sigterm_as_interrupt():
-            for image, pose, release in items:
+            for image, pose in items:
                 session.observe(pose)
                 smooth = smoother(pose)
                 state = session.engine.update(smooth)
                 if overlay is not None and sink is not None:
                     scene = image if image is not None else canvas()  # type: ignore[misc]
-                    sink.put((overlay.draw(scene, smooth, state, None), release))
-                elif release:
-                    release()
+                    sink.put(overlay.draw(scene, smooth, state, None))
                 done += 1
                 if progress:
                     progress(done, total)
@@ -123,8 +109,8 @@ def analyze_video(path: Path, spec: ExerciseSpec, model_path: Path, model_name: 
 
         with PoseEstimator(model_path) as est:
 
-            def infer(frame: Frame) -> tuple[np.ndarray, PoseFrame, Release]:
-                return frame.image, est.detect(frame.image, frame.t_s, frame.index), None
+            def infer(frame: Frame) -> tuple[np.ndarray, PoseFrame]:
+                return frame.image, est.detect(frame.image, frame.t_s, frame.index)
 
             inference = Stage(decode, infer, maxsize=4, name="infer")
             try:
@@ -137,32 +123,27 @@ def analyze_video(path: Path, spec: ExerciseSpec, model_path: Path, model_name: 
         source.close()
 
 
-def _via_workers(frames: Iterable[Frame], pool: list) -> Iterator[tuple[np.ndarray, PoseFrame,
-                                                                        Release]]:
+def _via_workers(frames: Iterable[Frame], pool: list) -> Iterator[tuple[np.ndarray, PoseFrame]]:
     """Keep the inference processes busy. Frames go round-robin to the workers (each tracks
-    every n-th frame, so every core works on one video with no seams and no buffering) into
-    free ring slots ahead of the results we hand on, in frame order; a slot is reused only
-    after its annotated frame has been encoded."""
-    free: list[queue.Queue[int]] = [queue.Queue() for _ in pool]
-    for q, worker in zip(free, pool, strict=True):
-        for slot in range(worker.slots):
-            q.put(slot)
-    depth = sum(w.slots - 2 for w in pool)  # in flight; the rest may wait for the encoder
-    inflight: deque[tuple[int, int, int, int]] = deque()
+    every n-th frame, so every core works on one video with no seams and no buffering),
+    each worker a few frames ahead of the results we hand on, in frame order. A worker's
+    slot is free again once its result is back: we draw on our own BGR frame."""
+    inflight: deque[tuple[int, int, Frame]] = deque()
+    depth = sum(w.slots for w in pool)
 
-    def handed_on() -> tuple[np.ndarray, PoseFrame, Release]:
-        wi, slot, h, w = inflight.popleft()
+    def handed_on() -> tuple[np.ndarray, PoseFrame]:
+        wi, slot, frame = inflight.popleft()
         got, pose = pool[wi].result()
         assert got == slot, "each worker answers in submission order"
-        return pool[wi].view(slot, h, w), pose, lambda: free[wi].put(slot)
+        return frame.image, pose
 
     for i, frame in enumerate(frames):
         wi = i % len(pool)
         if len(inflight) >= depth:
             yield handed_on()
-        slot = free[wi].get()
+        slot = (i // len(pool)) % pool[wi].slots  # in order, so the oldest is free by now
         pool[wi].submit(slot, frame.image, frame.t_s, frame.index)
-        inflight.append((wi, slot, *frame.image.shape[:2]))
+        inflight.append((wi, slot, frame))
     while inflight:
         yield handed_on()
 
@@ -187,6 +168,6 @@ def analyze_track(path: Path, spec: ExerciseSpec, *, side: str | None,
                       str(track.meta.get("model", "pose-track")), "analyze", side,
                       track.fps, track.width, track.height,
                       poses=[] if outputs.pose else None)
-    items = ((None, f, None) for f in track.frames())
+    items = ((None, f) for f in track.frames())
     return _run(session, items, outputs, (track.width, track.height), progress, len(track),
                 canvas=lambda: blank_canvas(track.width, track.height))

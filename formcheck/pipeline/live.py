@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import queue
 import threading
 import time
 from dataclasses import dataclass, field
@@ -38,6 +37,8 @@ class LiveStats:
     analysed: int = 0
     latencies_s: list[float] = field(default_factory=list)  # capture -> overlay shown
     first_shown: float | None = None
+    model_ms: float | None = None  # the pose process's own time per frame, when it has one
+    model_idle_ms: float | None = None  # and its wait for the next frame
     last_shown: float | None = None
 
     @property
@@ -59,12 +60,6 @@ class LiveResult:
     reason: str  # why it ended: "end of source", "quit", "interrupted", "source failed", ...
 
 
-def _release(item: tuple) -> None:
-    """Give an item's frame buffer back (worker backend); the stream backend has none."""
-    if item[3] is not None:
-        item[3]()
-
-
 class _StreamBackend:
     """In-process landmarker in LIVE_STREAM mode (asynchronous, MediaPipe's own threads)."""
 
@@ -74,13 +69,14 @@ class _StreamBackend:
         self.error: BaseException | None = None
         self._est = PoseEstimator(
             model_path, live=True,
-            on_result=lambda pose, bgr, tag: mailbox.put((pose, bgr, tag, None)))
+            on_result=lambda pose, bgr, tag: mailbox.put((pose, bgr, tag)))
 
-    def submit_if_idle(self, frame, captured_at: float) -> bool:
+    def offer(self, frame, captured_at: float) -> int:
+        """Submit if the landmarker is idle; else drop the frame (returns 1)."""
         if self._est.in_flight:
-            return False
+            return 1
         self._est.submit(frame.image, frame.t_s, frame.index, captured_at)
-        return True
+        return 0
 
     def close(self) -> None:
         self._est.close()
@@ -88,49 +84,78 @@ class _StreamBackend:
 
 class _WorkerBackend:
     """A pose process (see worker.py): inference runs beside capture and drawing without
-    sharing this process's GIL. One frame in flight; frames captured meanwhile are dropped."""
+    sharing this process's GIL. One frame in flight. Each frame captured meanwhile is
+    converted into a spare slot at once, replacing the one waiting before it (dropped), so
+    the moment a result is back the newest frame goes out with a message of a few bytes:
+    the model never idles for a capture or a copy."""
 
     def __init__(self, model_path: Path, shape: tuple[int, int, int], mailbox: _Mailbox):
         from formcheck.pipeline.worker import InferenceWorker
 
         self.error: BaseException | None = None
         # The crowd census costs one extra inference a second: one dropped frame.
+        # Three slots: one in flight, one waiting, one being filled.
         self._worker = InferenceWorker(model_path, shape, slots=3, census=True)
-        self._free: queue.Queue[int] = queue.Queue()
-        for slot in range(self._worker.slots):
-            self._free.put(slot)
-        self._busy = threading.Event()
-        self._meta: dict[int, tuple[float, int, int]] = {}
+        self._free = list(range(self._worker.slots))
+        self._lock = threading.Lock()
+        self._busy = False
+        self._waiting: tuple | None = None  # (slot, frame, captured_at): next to go
+        self._meta: dict[int, tuple[float, np.ndarray]] = {}
         self._mailbox = mailbox
         self._thread = threading.Thread(target=self._collect, name="pose-results", daemon=True)
         self._thread.start()
 
-    def submit_if_idle(self, frame, captured_at: float) -> bool:
-        if self._busy.is_set():
-            return False
-        try:
-            slot = self._free.get_nowait()
-        except queue.Empty:
-            return False
+    def offer(self, frame, captured_at: float) -> int:
+        """Take a captured frame; returns how many frames this dropped (0 or 1)."""
+        with self._lock:
+            if not self._free:
+                return 1
+            slot = self._free.pop()
+        self._worker.stage(slot, frame.image)  # outside the lock: a result may land meanwhile
+        with self._lock:
+            dropped = 0
+            if self._waiting is not None:
+                self._free.append(self._waiting[0])
+                dropped = 1
+            self._waiting = (slot, frame, captured_at)
+            self._send()
+        return dropped
+
+    def _send(self) -> None:
+        """Under the lock: start the waiting frame if the model is idle."""
+        if self._busy or self._waiting is None:
+            return
+        (slot, frame, captured_at), self._waiting = self._waiting, None
+        self._meta[slot] = (captured_at, frame.image)
+        self._busy = True
         h, w = frame.image.shape[:2]
-        self._meta[slot] = (captured_at, h, w)
-        self._busy.set()
-        self._worker.submit(slot, frame.image, frame.t_s, frame.index)
-        return True
+        self._worker.send(slot, frame.t_s, frame.index, h, w)
 
     def _collect(self) -> None:
+        from formcheck.pipeline.worker import WorkerStopped
+
         while True:
             try:
                 slot, pose = self._worker.result()
+            except WorkerStopped:
+                return
             except RuntimeError as exc:
                 self.error = exc
                 return
-            captured_at, h, w = self._meta.pop(slot)
-            self._busy.clear()
-            self._mailbox.put((pose, self._worker.view(slot, h, w), captured_at,
-                               lambda s=slot: self._free.put(s)))
+            with self._lock:
+                captured_at, image = self._meta.pop(slot)
+                self._free.append(slot)
+                self._busy = False
+                self._send()
+            self._mailbox.put((pose, image, captured_at))
+
+    @property
+    def times(self):
+        return self._worker.times
 
     def close(self) -> None:
+        self._worker.stop()
+        self._thread.join(timeout=5)  # it reads the last results and the process's times
         self._worker.close()
 
 
@@ -146,7 +171,6 @@ class _Mailbox:
         with self._cv:
             if self._item is not None:
                 self.replaced += 1
-                _release(self._item)
             self._item = item
             self._cv.notify()
 
@@ -193,10 +217,9 @@ def run_live(source: FrameSource, spec: ExerciseSpec, model_path: Path, model_na
                     if stop.is_set():
                         break
                     stats.captured += 1
-                    # Latest frame wins: while the model is busy, a frame is dropped here,
-                    # before it costs a colour conversion and a copy.
-                    if not backend.submit_if_idle(frame, time.monotonic()):
-                        stats.skipped += 1
+                    # Latest frame wins: while the model is busy, older frames are dropped
+                    # here, before they cost a colour conversion and a copy.
+                    stats.skipped += backend.offer(frame, time.monotonic())
             except BaseException as exc:  # reported by the main thread
                 failure.append(exc)
             finally:
@@ -224,11 +247,9 @@ def run_live(source: FrameSource, spec: ExerciseSpec, model_path: Path, model_na
                             break
                         continue
                     idle_since = None
-                    pose, image, captured_at, release = item
-                    # Our own copy to draw on (mirrored for a camera); the buffer goes back.
-                    scene = cv2.flip(image, 1) if mirror else image.copy()
-                    if release is not None:
-                        release()
+                    pose, image, captured_at = item
+                    # The captured frame is ours to draw on (mirrored for a camera).
+                    scene = cv2.flip(image, 1) if mirror else image
                     if not paused:
                         session.observe(pose)
                         smooth = smoother(pose)
@@ -261,6 +282,9 @@ def run_live(source: FrameSource, spec: ExerciseSpec, model_path: Path, model_na
             thread.join(timeout=5)
             display.close()
             video = finish_video(sink, writer)
+    times = getattr(backend, "times", None)
+    if times is not None and times.frames:
+        stats.model_ms, stats.model_idle_ms = times.busy_ms, times.idle_ms
     read_error = getattr(source, "read_error", None)
     if failure:
         reason = "source failed"

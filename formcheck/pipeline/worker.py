@@ -4,18 +4,22 @@ MediaPipe's Python Tasks API funnels every native call through a one-thread exec
 landmarker running in a thread keeps handing the GIL back and forth with the decoder, the
 overlay and the encoder: measured here, a busy Python thread beside it roughly doubles its
 time per frame. In a separate process inference runs undisturbed while this process decodes,
-draws and encodes. Frames are not pickled: they are written once into shared memory slots
-and only slot numbers and landmarks (a few KB) cross the process boundary. One landmarker
-sees every frame in order, so results equal the sequential path's.
+draws and encodes. Frames are not pickled: the sender converts each one to RGB straight into
+a shared memory slot (the conversion the landmarker needs anyway, done in the same pass as
+the copy, off the pose process's time), and only slot numbers and landmarks (a few KB) cross
+the process boundary. The sender keeps its own BGR frame to draw on, so a slot is free again
+as soon as its result is back. One landmarker sees every frame it is given in order.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
-import queue
+from dataclasses import dataclass
 from multiprocessing import shared_memory
+from multiprocessing.connection import Connection
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from formcheck.pose.landmarks import PoseFrame
@@ -23,9 +27,20 @@ from formcheck.pose.landmarks import PoseFrame
 _STOP = None
 
 
+@dataclass
+class WorkerTimes:
+    """How the pose process spent its time: inference per frame in situ (next to whatever
+    else the machine is doing) and waiting for the next frame, both in ms per frame."""
+
+    frames: int = 0
+    busy_ms: float = 0.0
+    idle_ms: float = 0.0
+
+
 def _serve(model_path: str, shm_name: str, shape: tuple[int, int, int], slots: int,
-           jobs: mp.Queue, results: mp.Queue, census: bool) -> None:
+           jobs: Connection, results: Connection, census: bool) -> None:
     import signal
+    import time
 
     from formcheck.cli.quiet import quiet_environment
 
@@ -34,47 +49,75 @@ def _serve(model_path: str, shm_name: str, shape: tuple[int, int, int], slots: i
     from formcheck.pose.estimator import PoseEstimator
 
     shm = shared_memory.SharedMemory(name=shm_name)
+    times = WorkerTimes()
     try:
-        ring = np.ndarray((slots, *shape), np.uint8, buffer=shm.buf)
+        ring = np.ndarray((slots, int(np.prod(shape))), np.uint8, buffer=shm.buf)
         with PoseEstimator(model_path, census=census) as est:
-            results.put(("ready", None, None))
+            results.send(("ready", None, None))
+            done: float | None = None
             while True:
-                job = jobs.get()
+                job = jobs.recv()
+                start = time.perf_counter()
                 if job is _STOP:
                     break
+                if done is not None:
+                    times.idle_ms += 1000 * (start - done)
                 slot, t_s, index, h, w = job
                 try:
-                    pose = est.detect(ring[slot, :h, :w], t_s, index)
-                    results.put(("pose", slot, pose))
+                    pose = est.detect_rgb(ring[slot, :h * w * 3].reshape(h, w, 3), t_s, index)
+                    results.send(("pose", slot, pose))
                 except Exception as exc:  # reported to the parent, which raises it
-                    results.put(("error", slot, f"{type(exc).__name__}: {exc}"))
+                    results.send(("error", slot, f"{type(exc).__name__}: {exc}"))
+                done = time.perf_counter()
+                times.busy_ms += 1000 * (done - start)
+                times.frames += 1
+        if times.frames:
+            times.busy_ms /= times.frames
+            times.idle_ms /= max(times.frames - 1, 1)
+        results.send(("times", None, times))
     except Exception as exc:
-        results.put(("error", None, f"{type(exc).__name__}: {exc}"))
+        results.send(("error", None, f"{type(exc).__name__}: {exc}"))
     finally:
         shm.close()
 
 
+class WorkerStopped(Exception):
+    """The pose process finished after stop(); its times are in `InferenceWorker.times`."""
+
+
 class InferenceWorker:
-    """A landmarker process with a ring of `slots` frame buffers of at most `shape`."""
+    """A landmarker process with a ring of `slots` frame buffers of at most `shape`.
+
+    Jobs and results travel over pipes (a direct write that wakes the other side, no feeder
+    thread in between): what a live session waits on between two frames."""
 
     def __init__(self, model_path: str | Path, shape: tuple[int, int, int], slots: int = 6,
                  census: bool = True, wait: bool = True):
         self.shape, self.slots = shape, slots
+        self.times: WorkerTimes | None = None  # known after stop(), once results are read
+        self._stopping = False
         size = int(np.prod(shape)) * slots
         self._shm = shared_memory.SharedMemory(create=True, size=size)
-        self.ring = np.ndarray((slots, *shape), np.uint8, buffer=self._shm.buf)
+        # Flat slots: a smaller frame is still one contiguous block, as cvtColor's dst must be.
+        self.ring = np.ndarray((slots, int(np.prod(shape))), np.uint8, buffer=self._shm.buf)
         ctx = mp.get_context("spawn")  # no fork of a process that already runs threads
-        self._jobs: mp.Queue = ctx.Queue()
-        self._results: mp.Queue = ctx.Queue()
+        jobs_out, self._jobs = ctx.Pipe(duplex=False)
+        self._results, results_in = ctx.Pipe(duplex=False)
         self._proc = ctx.Process(target=_serve, name="formcheck-pose", daemon=True,
                                  args=(str(model_path), self._shm.name, shape, slots,
-                                       self._jobs, self._results, census))
+                                       jobs_out, results_in, census))
         self._proc.start()
+        jobs_out.close()  # the child's ends: closed here so a dead child shows as EOF
+        results_in.close()
         if wait:
             self.wait_ready()
 
     def wait_ready(self) -> None:
-        kind, _, info = self._get(timeout=120)
+        try:
+            kind, _, info = self._get(timeout=120)
+        except (RuntimeError, TimeoutError) as exc:
+            self.close()
+            raise RuntimeError(f"pose worker failed to start: {exc}") from None
         if kind != "ready":
             self.close()
             raise RuntimeError(f"pose worker failed to start: {info}")
@@ -82,40 +125,68 @@ class InferenceWorker:
     def _get(self, timeout: float | None = None):
         while True:
             try:
-                return self._results.get(timeout=0.5 if timeout is None else min(timeout, 0.5))
-            except queue.Empty:
-                if not self._proc.is_alive():
-                    raise RuntimeError("the pose worker process died") from None
-                if timeout is not None:
-                    timeout -= 0.5
-                    if timeout <= 0:
-                        raise TimeoutError("the pose worker did not answer") from None
+                if self._results.poll(0.5 if timeout is None else min(timeout, 0.5)):
+                    return self._results.recv()
+            except (EOFError, OSError):
+                raise RuntimeError("the pose worker process died") from None
+            if not self._proc.is_alive():
+                raise RuntimeError("the pose worker process died")
+            if timeout is not None:
+                timeout -= 0.5
+                if timeout <= 0:
+                    raise TimeoutError("the pose worker did not answer")
+
+    def stage(self, slot: int, image: np.ndarray) -> None:
+        """Convert the BGR `image` into `slot` as RGB (not yet queued)."""
+        h, w = image.shape[:2]
+        if h * w * 3 > self.ring.shape[1]:
+            raise ValueError(f"frame {w}x{h} is larger than the pose worker's buffers")
+        cv2.cvtColor(image, cv2.COLOR_BGR2RGB, dst=self.ring[slot, :h * w * 3].reshape(h, w, 3))
+
+    def send(self, slot: int, t_s: float, index: int, h: int, w: int) -> None:
+        """Queue the frame staged in `slot` for inference."""
+        self._jobs.send((slot, t_s, index, h, w))
 
     def submit(self, slot: int, image: np.ndarray, t_s: float, index: int) -> None:
-        """Copy `image` into `slot` and queue it for inference."""
-        h, w = image.shape[:2]
-        self.ring[slot, :h, :w] = image
-        self._jobs.put((slot, t_s, index, h, w))
+        """Stage `image` in `slot` and queue it for inference."""
+        self.stage(slot, image)
+        self.send(slot, t_s, index, *image.shape[:2])
 
-    def result(self) -> tuple[int, PoseFrame]:
-        """The next result, in submission order: (slot, pose)."""
-        kind, slot, payload = self._get()
+    def result(self, timeout: float | None = None) -> tuple[int, PoseFrame]:
+        """The next result, in submission order: (slot, pose). WorkerStopped after stop()."""
+        kind, slot, payload = self._get(timeout)
+        if kind == "times":
+            self.times = payload
+            raise WorkerStopped
         if kind == "error":
             raise RuntimeError(f"pose inference failed: {payload}")
         return slot, payload
 
-    def view(self, slot: int, h: int, w: int) -> np.ndarray:
-        return self.ring[slot, :h, :w]
+    def stop(self) -> None:
+        """Ask the process to finish (results already queued still come first)."""
+        if not self._stopping:
+            self._stopping = True
+            try:
+                self._jobs.send(_STOP)
+            except OSError:
+                pass
 
     def close(self) -> None:
         try:
             if self._proc.is_alive():
-                self._jobs.put(_STOP)
+                self.stop()
+                try:
+                    while self.times is None:  # unless a reader thread already got them
+                        self.result(timeout=5)
+                except (WorkerStopped, OSError, RuntimeError, TimeoutError):
+                    pass
                 self._proc.join(timeout=5)
             if self._proc.is_alive():
                 self._proc.terminate()
                 self._proc.join(timeout=5)
         finally:
+            self._jobs.close()
+            self._results.close()
             del self.ring
             self._shm.close()
             self._shm.unlink()

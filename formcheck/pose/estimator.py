@@ -117,16 +117,19 @@ class PoseEstimator:
         return ms
 
     @staticmethod
-    def _mp_image(bgr: np.ndarray):
+    def _mp_image(rgb: np.ndarray):
         mp = import_tasks()
-        rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
         return mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
 
     def detect(self, bgr: np.ndarray, t_s: float, index: int) -> PoseFrame:
         """VIDEO mode: synchronous."""
-        image = self._mp_image(bgr)
+        return self.detect_rgb(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), t_s, index)
+
+    def detect_rgb(self, rgb: np.ndarray, t_s: float, index: int) -> PoseFrame:
+        """VIDEO mode on an RGB image (pose processes get frames already converted)."""
+        image = self._mp_image(np.ascontiguousarray(rgb))
         result = self._landmarker.detect_for_video(image, self._timestamp_ms(t_s))
-        h, w = bgr.shape[:2]
+        h, w = rgb.shape[:2]
         pose = result_to_frame(result, t_s, index, w, h, self.selector)
         return self._with_census(pose, image)
 
@@ -171,7 +174,7 @@ class PoseEstimator:
             if len(self._pending) > 8:  # frames MediaPipe dropped never come back
                 for old in sorted(self._pending)[:-8]:
                     del self._pending[old]
-        self._landmarker.detect_async(self._mp_image(bgr), ms)
+        self._landmarker.detect_async(self._mp_image(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)), ms)
 
     def _callback(self, result, _image, ms: int) -> None:
         with self._lock:

@@ -1,0 +1,84 @@
+"""Live hand-off to the pose process, with a scripted stand-in for the process: the newest
+frame waits (staged) while the model is busy and goes out the moment the result is back."""
+
+from __future__ import annotations
+
+import queue
+import threading
+
+import numpy as np
+
+from formcheck.pipeline import live, worker
+from formcheck.source.frame import Frame
+
+
+class ScriptedWorker:
+    """Records what is staged and sent; answers when the test says so."""
+
+    def __init__(self, model_path, shape, slots=6, census=True, wait=True):
+        self.slots = slots
+        self.times = None
+        self.staged: dict[int, int] = {}  # slot -> frame index staged there
+        self.sent: list[tuple[int, int]] = []  # (slot, frame index)
+        self.answers: queue.Queue = queue.Queue()
+        self.sent_event = threading.Event()
+
+    def stage(self, slot, image):
+        assert slot not in {s for s, _ in self.in_flight()}, "a slot in flight was overwritten"
+        self.staged[slot] = int(image[0, 0, 0])
+
+    def send(self, slot, t_s, index, h, w):
+        assert self.staged[slot] == index
+        self.sent.append((slot, index))
+        self.sent_event.set()
+
+    def in_flight(self):
+        return self.sent[len(self.sent) - 1:] if self.sent else []
+
+    def result(self, timeout=None):
+        item = self.answers.get()
+        if item is None:
+            raise worker.WorkerStopped
+        return item
+
+    def stop(self):
+        self.answers.put(None)
+
+    def close(self):
+        pass
+
+
+def _frame(i: int) -> Frame:
+    return Frame(np.full((4, 4, 3), i, np.uint8), i / 30, i)
+
+
+def test_newest_frame_goes_as_soon_as_the_model_is_free(monkeypatch):
+    monkeypatch.setattr(worker, "InferenceWorker", ScriptedWorker)
+    mailbox = live._Mailbox()
+    backend = live._WorkerBackend("model", (4, 4, 3), mailbox)
+    fake = backend._worker
+    try:
+        assert backend.offer(_frame(0), 0.0) == 0
+        assert [i for _, i in fake.sent] == [0]  # idle model: sent at once
+        # Busy: 1 waits, 2 replaces it (1 dropped), 3 replaces 2 (2 dropped).
+        assert backend.offer(_frame(1), 0.1) == 0
+        assert backend.offer(_frame(2), 0.2) == 1
+        assert backend.offer(_frame(3), 0.3) == 1
+        assert [i for _, i in fake.sent] == [0]
+        fake.sent_event.clear()
+        slot0 = fake.sent[0][0]
+        fake.answers.put((slot0, "pose-0"))
+        assert fake.sent_event.wait(2), "the waiting frame was not sent when the result came"
+        assert [i for _, i in fake.sent] == [0, 3]  # the newest, without a new capture
+        pose, image, captured_at = mailbox.get(timeout=2)
+        assert pose == "pose-0" and int(image[0, 0, 0]) == 0 and captured_at == 0.0
+        # Many more frames while busy never run out of slots or touch the one in flight.
+        for i in range(4, 40):
+            backend.offer(_frame(i), i / 10)
+        fake.sent_event.clear()
+        fake.answers.put((fake.sent[-1][0], "pose-3"))
+        assert fake.sent_event.wait(2)
+        assert fake.sent[-1][1] == 39
+        assert mailbox.get(timeout=2)[0] == "pose-3"
+    finally:
+        backend.close()
