@@ -60,3 +60,30 @@ def test_unwritable_output_is_refused_before_processing(tmp_path):
                      tmp_path / "r.json", "--out", blocker / "sub" / "v.mp4")
     assert run.returncode == 2 and "cannot write" in run.stderr
     assert not (tmp_path / "r.json").exists()  # nothing was processed
+
+
+def test_video_commands_start_their_pose_processes_first(monkeypatch):
+    """`analyze` and `live` start the pose processes before anything else, as many as they
+    will use; other commands, saved tracks and --workers 1 start none."""
+    from formcheck.cli import app as app_module
+    from formcheck.pipeline import worker
+
+    started: list[int] = []
+    monkeypatch.setattr(worker, "WarmPool", lambda n: started.append(n) or n)
+    monkeypatch.setattr(worker, "default_pose_processes", lambda: 2)
+    cases = {
+        ("analyze", "clip.mp4", "-e", "glute_bridge"): 2,
+        ("analyze", "clip.mp4", "--workers", "3"): 2,
+        ("analyze", "clip.mp4", "--workers=2"): 1,
+        ("analyze", "clip.mp4", "--workers", "1"): None,
+        ("analyze", "track.npz", "-e", "glute_bridge"): None,
+        ("live", "--source", "clip.mp4"): 1,
+        ("live", "--workers", "1"): None,
+        ("exercises",): None,
+        ("analyze", "--help"): None,
+    }
+    for argv, expected in cases.items():
+        started.clear()
+        got = app_module._warm_pool(list(argv))
+        assert got == expected, argv
+        assert started == ([] if expected is None else [expected]), argv

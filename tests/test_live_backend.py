@@ -15,7 +15,7 @@ from formcheck.source.frame import Frame
 class ScriptedWorker:
     """Records what is staged and sent; answers when the test says so."""
 
-    def __init__(self, model_path, shape, slots=6, census=True, wait=True):
+    def __init__(self, model_path, shape, slots=6, census=True, wait=True, process=None):
         self.slots = slots
         self.times = None
         self.staged: dict[int, int] = {}  # slot -> frame index staged there

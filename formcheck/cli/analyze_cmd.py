@@ -25,6 +25,7 @@ from formcheck.source.video import SourceError
 
 @app.command("analyze")
 def analyze(
+    ctx: typer.Context,
     video: Path = typer.Argument(..., help="Video file, or a pose track (.npz) saved by "
                                  "--save-pose to replay without the model."),
     exercise: str = typer.Option(None, "--exercise", "-e", help="Exercise id (see "
@@ -79,7 +80,7 @@ def analyze(
                 model_file, model_name = resolve_model_path(model, model_path)
                 result = analyze_video(video, spec, model_file, model_name, side=side_,
                                        outputs=outputs, progress=progress,
-                                       workers=workers or None)
+                                       workers=workers or None, warm=ctx.obj)
         except SourceError as exc:
             raise UserError(str(exc)) from None
     print_summary(result.report, video=result.video, report_path=report)

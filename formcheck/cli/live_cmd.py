@@ -23,6 +23,7 @@ from formcheck.source.video import SourceError
 
 @app.command("live")
 def live(
+    ctx: typer.Context,
     exercise: str = typer.Option(None, "--exercise", "-e", help="Exercise id."),
     exercise_file: Path = typer.Option(None, "--exercise-file", help="Your own exercise "
                                        "definition (TOML)."),
@@ -72,7 +73,7 @@ def live(
     outputs = SessionOutputs(report=report, video=out, pose=save_pose, history=not no_history)
     result = run_live(src, spec, model_file, model_name, side=side_, outputs=outputs,
                       display=open_display(not no_window, f"formcheck - {spec.name}"),
-                      mirror=source is None, workers=workers or None)
+                      mirror=source is None, workers=workers or None, warm=ctx.obj)
     s = result.stats
     print(f"Live: {s.analysed} frames analysed of {s.captured} captured, {s.fps:.1f} fps, "
           f"median capture-to-overlay latency {s.median_latency_ms:.0f} ms ({result.reason})")

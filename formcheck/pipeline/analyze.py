@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from formcheck.analysis.engine import Engine
 from formcheck.analysis.exercise import ExerciseSpec
 from formcheck.pipeline.session import Interrupted, Session, SessionOutputs, sigterm_as_interrupt
 from formcheck.pipeline.stages import Sink, Stage
+from formcheck.pipeline.worker import WarmPool, default_pose_processes
 from formcheck.pipeline.writer import AnnotatedVideoWriter, finish_video
 from formcheck.pose.landmarks import PoseFrame, PoseTrack
 from formcheck.pose.smoothing import PoseSmoother
@@ -71,18 +71,13 @@ def _run(session: Session, items: Iterable[tuple[np.ndarray | None, PoseFrame]],
     return AnalyzeResult(report, video, interrupted)
 
 
-def default_workers() -> int:
-    """Processes in all: this one (decode, analysis, drawing, encoding) plus one pose
-    process per further core."""
-    return max(1, min(os.cpu_count() or 1, 4)) + 1 if (os.cpu_count() or 1) >= 2 else 1
-
-
 def analyze_video(path: Path, spec: ExerciseSpec, model_path: Path, model_name: str, *,
                   side: str | None, outputs: SessionOutputs,
-                  progress: Progress | None = None, workers: int | None = None
-                  ) -> AnalyzeResult:
+                  progress: Progress | None = None, workers: int | None = None,
+                  warm: WarmPool | None = None) -> AnalyzeResult:
     """Analyse a video. workers=1: everything in this process (decode and encode threads
-    around in-process inference); workers>=2: inference in its own process."""
+    around in-process inference); workers>=2: inference in workers-1 pose processes (by
+    default one per core), taken from `warm` when it has them already started."""
     source = VideoFileSource(path)
     info = source.info
     session = Session(spec, Engine(spec, side), str(path), model_name, "analyze", side,
@@ -91,15 +86,17 @@ def analyze_video(path: Path, spec: ExerciseSpec, model_path: Path, model_name: 
     decode = Stage(source, maxsize=4, name="decode")
     size = (info.width, info.height)
     try:
-        n = workers or default_workers()
+        n = workers or default_pose_processes() + 1
         if n >= 2:
             from formcheck.pipeline.worker import InferenceWorker
 
             with contextlib.ExitStack() as stack:
                 # Start them all, then wait: their start-ups overlap.
                 pool = [stack.enter_context(InferenceWorker(
-                    model_path, (info.height, info.width, 3), census=(i == 0), wait=False))
+                    model_path, (info.height, info.width, 3), census=(i == 0), wait=False,
+                    process=warm.take() if warm else None))
                     for i in range(n - 1)]
+                stack.callback(lambda: [w.stop() for w in pool])  # all end at once
                 for worker in pool:
                     worker.wait_ready()
                 items = _via_workers(decode, pool)

@@ -89,13 +89,15 @@ class _WorkerBackend:
     the moment a result is back the newest frame goes out with a message of a few bytes:
     the model never idles for a capture or a copy."""
 
-    def __init__(self, model_path: Path, shape: tuple[int, int, int], mailbox: _Mailbox):
+    def __init__(self, model_path: Path, shape: tuple[int, int, int], mailbox: _Mailbox,
+                 warm=None):
         from formcheck.pipeline.worker import InferenceWorker
 
         self.error: BaseException | None = None
         # The crowd census costs one extra inference a second: one dropped frame.
         # Three slots: one in flight, one waiting, one being filled.
-        self._worker = InferenceWorker(model_path, shape, slots=3, census=True)
+        self._worker = InferenceWorker(model_path, shape, slots=3, census=True,
+                                       process=warm.take() if warm else None)
         self._free = list(range(self._worker.slots))
         self._lock = threading.Lock()
         self._busy = False
@@ -184,9 +186,10 @@ class _Mailbox:
 
 def run_live(source: FrameSource, spec: ExerciseSpec, model_path: Path, model_name: str, *,
              side: str | None, outputs: SessionOutputs, display: Display | None = None,
-             mirror: bool = False, overlay=None, workers: int | None = None) -> LiveResult:
+             mirror: bool = False, overlay=None, workers: int | None = None,
+             warm=None) -> LiveResult:
     """workers=1: in-process LIVE_STREAM landmarker; otherwise (default on 2+ cores) a pose
-    process."""
+    process, taken from the WarmPool `warm` when one was started ahead."""
     from formcheck.overlay import Overlay
 
     display = display or NullDisplay()
@@ -207,7 +210,8 @@ def run_live(source: FrameSource, spec: ExerciseSpec, model_path: Path, model_na
     reason = "end of source"
     paused = False
     use_worker = (workers or (2 if (os.cpu_count() or 1) >= 2 else 1)) >= 2
-    backend = (_WorkerBackend(model_path, (info.height, info.width, 3), mailbox) if use_worker
+    backend = (_WorkerBackend(model_path, (info.height, info.width, 3), mailbox, warm)
+               if use_worker
                else _StreamBackend(model_path, mailbox))
     with contextlib.closing(backend):
 

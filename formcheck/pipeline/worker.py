@@ -14,6 +14,7 @@ as soon as its result is back. One landmarker sees every frame it is given in or
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 from dataclasses import dataclass
 from multiprocessing import shared_memory
 from multiprocessing.connection import Connection
@@ -37,8 +38,9 @@ class WorkerTimes:
     idle_ms: float = 0.0
 
 
-def _serve(model_path: str, shm_name: str, shape: tuple[int, int, int], slots: int,
-           jobs: Connection, results: Connection, census: bool) -> None:
+def _serve(jobs: Connection, results: Connection) -> None:
+    """The pose process: import MediaPipe first (the slow part, while the parent is still
+    getting ready), then wait for the job (model, ring, census), then serve frames."""
     import signal
     import time
 
@@ -47,12 +49,22 @@ def _serve(model_path: str, shm_name: str, shape: tuple[int, int, int], slots: i
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's to handle
     quiet_environment()
     from formcheck.pose.estimator import PoseEstimator
+    from formcheck.pose.tasks_api import import_tasks
 
+    import_tasks()
+    try:
+        job = jobs.recv()
+    except EOFError:  # the parent went away before giving us work
+        return
+    if job is _STOP:
+        return
+    model_path, shm_name, shape, slots, census = job
     shm = shared_memory.SharedMemory(name=shm_name)
     times = WorkerTimes()
     try:
         ring = np.ndarray((slots, int(np.prod(shape))), np.uint8, buffer=shm.buf)
         with PoseEstimator(model_path, census=census) as est:
+            est.prepare_census()
             results.send(("ready", None, None))
             done: float | None = None
             while True:
@@ -81,6 +93,52 @@ def _serve(model_path: str, shm_name: str, shape: tuple[int, int, int], slots: i
         shm.close()
 
 
+def default_pose_processes() -> int:
+    """Pose processes for one video: one per core (up to 4) beside this process, which
+    decodes, draws and encodes; none on a single core."""
+    cores = os.cpu_count() or 1
+    return min(cores, 4) if cores >= 2 else 0
+
+
+class PoseProcess:
+    """A pose process started ahead of its work: it imports MediaPipe (most of its start-up)
+    while the caller is still parsing arguments and opening the video."""
+
+    def __init__(self) -> None:
+        ctx = mp.get_context("spawn")  # no fork of a process that already runs threads
+        jobs_out, self.jobs = ctx.Pipe(duplex=False)
+        self.results, results_in = ctx.Pipe(duplex=False)
+        self.proc = ctx.Process(target=_serve, name="formcheck-pose", daemon=True,
+                                args=(jobs_out, results_in))
+        self.proc.start()
+        jobs_out.close()  # the child's ends: closed here so a dead child shows as EOF
+        results_in.close()
+
+    def discard(self) -> None:
+        """End a process that was never given work (it holds nothing: no need to wait for
+        it to finish importing)."""
+        self.proc.terminate()
+        self.proc.join(timeout=5)
+        self.jobs.close()
+        self.results.close()
+
+
+class WarmPool:
+    """Pose processes started at program start for the command about to need them; what is
+    not taken is ended by close()."""
+
+    def __init__(self, n: int) -> None:
+        self._procs = [PoseProcess() for _ in range(n)]
+
+    def take(self) -> PoseProcess | None:
+        return self._procs.pop(0) if self._procs else None
+
+    def close(self) -> None:
+        for proc in self._procs:
+            proc.discard()
+        self._procs.clear()
+
+
 class WorkerStopped(Exception):
     """The pose process finished after stop(); its times are in `InferenceWorker.times`."""
 
@@ -92,7 +150,7 @@ class InferenceWorker:
     thread in between): what a live session waits on between two frames."""
 
     def __init__(self, model_path: str | Path, shape: tuple[int, int, int], slots: int = 6,
-                 census: bool = True, wait: bool = True):
+                 census: bool = True, wait: bool = True, process: PoseProcess | None = None):
         self.shape, self.slots = shape, slots
         self.times: WorkerTimes | None = None  # known after stop(), once results are read
         self._stopping = False
@@ -100,15 +158,12 @@ class InferenceWorker:
         self._shm = shared_memory.SharedMemory(create=True, size=size)
         # Flat slots: a smaller frame is still one contiguous block, as cvtColor's dst must be.
         self.ring = np.ndarray((slots, int(np.prod(shape))), np.uint8, buffer=self._shm.buf)
-        ctx = mp.get_context("spawn")  # no fork of a process that already runs threads
-        jobs_out, self._jobs = ctx.Pipe(duplex=False)
-        self._results, results_in = ctx.Pipe(duplex=False)
-        self._proc = ctx.Process(target=_serve, name="formcheck-pose", daemon=True,
-                                 args=(str(model_path), self._shm.name, shape, slots,
-                                       jobs_out, results_in, census))
-        self._proc.start()
-        jobs_out.close()  # the child's ends: closed here so a dead child shows as EOF
-        results_in.close()
+        process = process or PoseProcess()
+        self._proc, self._jobs, self._results = process.proc, process.jobs, process.results
+        try:
+            self._jobs.send((str(model_path), self._shm.name, shape, slots, census))
+        except OSError:
+            pass  # a process that died already: wait_ready says so
         if wait:
             self.wait_ready()
 

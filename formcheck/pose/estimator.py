@@ -146,7 +146,13 @@ class PoseEstimator:
             return replace(pose, n_people=self._people)
         return pose
 
-    def count_people(self, image) -> int:
+    def prepare_census(self) -> None:
+        """Load the census landmarker now (a pose process does it while starting up)
+        rather than on the first frame."""
+        if self._next_census != float("inf"):
+            self._census_landmarker()
+
+    def _census_landmarker(self):
         if self._census_lm is None:
             from mediapipe.tasks.python import BaseOptions, vision
 
@@ -156,7 +162,10 @@ class PoseEstimator:
                     running_mode=vision.RunningMode.IMAGE, num_poses=2,
                     min_pose_detection_confidence=CENSUS_CONFIDENCE,
                     min_pose_presence_confidence=CENSUS_CONFIDENCE))
-        people = self._census_lm.detect(image).pose_landmarks or []
+        return self._census_lm
+
+    def count_people(self, image) -> int:
+        people = self._census_landmarker().detect(image).pose_landmarks or []
         return distinct_people([np.array([(p.x, p.y) for p in lms]) for lms in people])
 
     @property
