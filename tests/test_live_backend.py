@@ -23,11 +23,12 @@ class ScriptedWorker:
         self.answers: queue.Queue = queue.Queue()
         self.sent_event = threading.Event()
 
-    def stage(self, slot, image):
+    def stage(self, slot, image, max_side=None):
         assert slot not in {s for s, _ in self.in_flight()}, "a slot in flight was overwritten"
         self.staged[slot] = int(image[0, 0, 0])
+        return image.shape[:2]
 
-    def send(self, slot, t_s, index, h, w):
+    def send(self, slot, t_s, index, staged, size):
         assert self.staged[slot] == index
         self.sent.append((slot, index))
         self.sent_event.set()
@@ -82,3 +83,18 @@ def test_newest_frame_goes_as_soon_as_the_model_is_free(monkeypatch):
         assert mailbox.get(timeout=2)[0] == "pose-3"
     finally:
         backend.close()
+
+
+def test_staging_shrinks_and_converts_into_the_slot():
+    """What a pose process reads: RGB, longer side capped, in the slot's own memory."""
+    w = worker.InferenceWorker.__new__(worker.InferenceWorker)  # no process needed here
+    w.ring = np.zeros((2, 1920 * 1080 * 3), np.uint8)
+    image = np.zeros((1920, 1080, 3), np.uint8)
+    image[..., 0] = 10  # blue
+    image[..., 2] = 200  # red
+    assert w.stage(1, image, max_side=960) == (960, 540)
+    staged = w.ring[1, :960 * 540 * 3].reshape(960, 540, 3)
+    assert (staged[..., 0] == 200).all() and (staged[..., 2] == 10).all()
+    assert w.stage(0, image) == (1920, 1080)
+    assert (w.ring[0].reshape(1920, 1080, 3)[..., 0] == 200).all()
+    assert not w.ring[1, 960 * 540 * 3:].any()

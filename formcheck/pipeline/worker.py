@@ -74,9 +74,10 @@ def _serve(jobs: Connection, results: Connection) -> None:
                     break
                 if done is not None:
                     times.idle_ms += 1000 * (start - done)
-                slot, t_s, index, h, w = job
+                slot, t_s, index, h, w, width, height = job
                 try:
-                    pose = est.detect_rgb(ring[slot, :h * w * 3].reshape(h, w, 3), t_s, index)
+                    pose = est.detect_rgb(ring[slot, :h * w * 3].reshape(h, w, 3), t_s, index,
+                                          size=(width, height))
                     results.send(("pose", slot, pose))
                 except Exception as exc:  # reported to the parent, which raises it
                     results.send(("error", slot, f"{type(exc).__name__}: {exc}"))
@@ -191,21 +192,33 @@ class InferenceWorker:
                 if timeout <= 0:
                     raise TimeoutError("the pose worker did not answer")
 
-    def stage(self, slot: int, image: np.ndarray) -> None:
-        """Convert the BGR `image` into `slot` as RGB (not yet queued)."""
+    def stage(self, slot: int, image: np.ndarray, max_side: int | None = None
+              ) -> tuple[int, int]:
+        """Convert the BGR `image` into `slot` as RGB, first shrunk so that its longer side
+        is at most `max_side` if given; returns the staged (height, width). Not yet queued."""
         h, w = image.shape[:2]
-        if h * w * 3 > self.ring.shape[1]:
+        scale = min(1.0, max_side / max(h, w)) if max_side else 1.0
+        sh, sw = (max(1, round(h * scale)), max(1, round(w * scale))) if scale < 1 else (h, w)
+        if sh * sw * 3 > self.ring.shape[1]:
             raise ValueError(f"frame {w}x{h} is larger than the pose worker's buffers")
-        cv2.cvtColor(image, cv2.COLOR_BGR2RGB, dst=self.ring[slot, :h * w * 3].reshape(h, w, 3))
+        dst = self.ring[slot, :sh * sw * 3].reshape(sh, sw, 3)
+        if (sh, sw) != (h, w):
+            cv2.resize(image, (sw, sh), dst=dst, interpolation=cv2.INTER_AREA)
+            cv2.cvtColor(dst, cv2.COLOR_BGR2RGB, dst=dst)
+        else:
+            cv2.cvtColor(image, cv2.COLOR_BGR2RGB, dst=dst)
+        return sh, sw
 
-    def send(self, slot: int, t_s: float, index: int, h: int, w: int) -> None:
-        """Queue the frame staged in `slot` for inference."""
-        self._jobs.send((slot, t_s, index, h, w))
+    def send(self, slot: int, t_s: float, index: int, staged: tuple[int, int],
+             size: tuple[int, int]) -> None:
+        """Queue the frame staged in `slot` ((height, width) as staged) for inference; the
+        pose is reported for a frame of `size` (width, height), the caller's own."""
+        self._jobs.send((slot, t_s, index, *staged, *size))
 
     def submit(self, slot: int, image: np.ndarray, t_s: float, index: int) -> None:
         """Stage `image` in `slot` and queue it for inference."""
-        self.stage(slot, image)
-        self.send(slot, t_s, index, *image.shape[:2])
+        staged = self.stage(slot, image)
+        self.send(slot, t_s, index, staged, (image.shape[1], image.shape[0]))
 
     def result(self, timeout: float | None = None) -> tuple[int, PoseFrame]:
         """The next result, in submission order: (slot, pose). WorkerStopped after stop()."""

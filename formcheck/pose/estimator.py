@@ -125,11 +125,13 @@ class PoseEstimator:
         """VIDEO mode: synchronous."""
         return self.detect_rgb(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), t_s, index)
 
-    def detect_rgb(self, rgb: np.ndarray, t_s: float, index: int) -> PoseFrame:
-        """VIDEO mode on an RGB image (pose processes get frames already converted)."""
+    def detect_rgb(self, rgb: np.ndarray, t_s: float, index: int,
+                   size: tuple[int, int] | None = None) -> PoseFrame:
+        """VIDEO mode on an RGB image (pose processes get frames already converted). `size`:
+        the (width, height) of the frame it stands for, if it was shrunk for the model."""
         image = self._mp_image(np.ascontiguousarray(rgb))
         result = self._landmarker.detect_for_video(image, self._timestamp_ms(t_s))
-        h, w = rgb.shape[:2]
+        w, h = size or (rgb.shape[1], rgb.shape[0])
         pose = result_to_frame(result, t_s, index, w, h, self.selector)
         return self._with_census(pose, image)
 
