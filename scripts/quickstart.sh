@@ -13,6 +13,9 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[dev]'
+# Byte-compile our own sources once: an editable install leaves none, and where
+# PYTHONDONTWRITEBYTECODE is set every run (and every pose process) would compile them again.
+.venv/bin/python -m compileall -q formcheck >/dev/null
 
 # Xvfb (window tests) and Chromium (HTML report screenshot): system packages, root only.
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
