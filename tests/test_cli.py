@@ -66,7 +66,7 @@ def test_video_commands_start_their_pose_processes_first(monkeypatch):
     """`analyze` and `live` start the pose processes before anything else, as many as they
     will use; other commands, saved tracks and --workers 1 start none."""
     from formcheck.cli import app as app_module
-    from formcheck.pipeline import worker
+    from formcheck.pipeline import pose_process as worker
 
     started: list[int] = []
     monkeypatch.setattr(worker, "WarmPool", lambda n: started.append(n) or n)

@@ -277,3 +277,17 @@ def test_cli_bad_model_path_is_one_line_error(session_dir: Path, tmp_path: Path)
                            str(bad)], capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 2
     assert done.stderr.strip() == f"formcheck: error: model path {bad}: does not exist"
+
+
+def test_tasks_api_import_leaves_no_placeholders():
+    """MediaPipe is imported without pyplot or sounddevice, and neither stays stubbed."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from formcheck.pose.tasks_api import import_tasks; mp = import_tasks(); "
+            "from mediapipe.tasks.python import vision; "
+            "print(vision.PoseLandmarker.__name__, 'matplotlib' in sys.modules, "
+            "'sounddevice' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["PoseLandmarker", "False", "False"]

@@ -7,8 +7,8 @@ import pytest
 
 from formcheck.analysis.exercise import get_exercise
 from formcheck.pipeline.analyze import analyze_video
+from formcheck.pipeline.pose_process import WarmPool
 from formcheck.pipeline.session import SessionOutputs
-from formcheck.pipeline.worker import WarmPool
 
 pytestmark = [pytest.mark.clips, pytest.mark.slow]
 

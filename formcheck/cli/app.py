@@ -45,7 +45,7 @@ def _warm_pool(argv: list[str]):
             workers = int(value) if value.isdigit() else 1
     if workers == 1 or any(w.lower().endswith(".npz") for w in words[1:]):
         return None  # in-process inference, or a saved track: no model at all
-    from formcheck.pipeline.worker import WarmPool, default_pose_processes
+    from formcheck.pipeline.pose_process import WarmPool, default_pose_processes
 
     n = 1 if words[0] == "live" else (workers - 1 if workers else default_pose_processes())
     return WarmPool(n) if n > 0 else None

@@ -12,9 +12,9 @@ import numpy as np
 
 from formcheck.analysis.engine import Engine
 from formcheck.analysis.exercise import ExerciseSpec
+from formcheck.pipeline.pose_process import WarmPool, default_pose_processes
 from formcheck.pipeline.session import Interrupted, Session, SessionOutputs, sigterm_as_interrupt
 from formcheck.pipeline.stages import Sink, Stage
-from formcheck.pipeline.worker import WarmPool, default_pose_processes
 from formcheck.pipeline.writer import AnnotatedVideoWriter, finish_video
 from formcheck.pose.landmarks import PoseFrame, PoseTrack
 from formcheck.pose.smoothing import PoseSmoother

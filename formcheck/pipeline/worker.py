@@ -13,8 +13,6 @@ as soon as its result is back. One landmarker sees every frame it is given in or
 
 from __future__ import annotations
 
-import multiprocessing as mp
-import os
 from dataclasses import dataclass
 from multiprocessing import shared_memory
 from multiprocessing.connection import Connection
@@ -23,9 +21,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from formcheck.pipeline.pose_process import STOP as _STOP
+from formcheck.pipeline.pose_process import PoseProcess
 from formcheck.pose.landmarks import PoseFrame
-
-_STOP = None
 
 
 @dataclass
@@ -92,52 +90,6 @@ def _serve(jobs: Connection, results: Connection) -> None:
         results.send(("error", None, f"{type(exc).__name__}: {exc}"))
     finally:
         shm.close()
-
-
-def default_pose_processes() -> int:
-    """Pose processes for one video: one per core (up to 4) beside this process, which
-    decodes, draws and encodes; none on a single core."""
-    cores = os.cpu_count() or 1
-    return min(cores, 4) if cores >= 2 else 0
-
-
-class PoseProcess:
-    """A pose process started ahead of its work: it imports MediaPipe (most of its start-up)
-    while the caller is still parsing arguments and opening the video."""
-
-    def __init__(self) -> None:
-        ctx = mp.get_context("spawn")  # no fork of a process that already runs threads
-        jobs_out, self.jobs = ctx.Pipe(duplex=False)
-        self.results, results_in = ctx.Pipe(duplex=False)
-        self.proc = ctx.Process(target=_serve, name="formcheck-pose", daemon=True,
-                                args=(jobs_out, results_in))
-        self.proc.start()
-        jobs_out.close()  # the child's ends: closed here so a dead child shows as EOF
-        results_in.close()
-
-    def discard(self) -> None:
-        """End a process that was never given work (it holds nothing: no need to wait for
-        it to finish importing)."""
-        self.proc.terminate()
-        self.proc.join(timeout=5)
-        self.jobs.close()
-        self.results.close()
-
-
-class WarmPool:
-    """Pose processes started at program start for the command about to need them; what is
-    not taken is ended by close()."""
-
-    def __init__(self, n: int) -> None:
-        self._procs = [PoseProcess() for _ in range(n)]
-
-    def take(self) -> PoseProcess | None:
-        return self._procs.pop(0) if self._procs else None
-
-    def close(self) -> None:
-        for proc in self._procs:
-            proc.discard()
-        self._procs.clear()
 
 
 class WorkerStopped(Exception):

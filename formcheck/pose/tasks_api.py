@@ -2,9 +2,10 @@
 
 `import mediapipe` loads every task, and `vision.drawing_utils` imports matplotlib.pyplot
 at module level for one 3-D plotting function we never call: 0.6 s of the 0.85 s import,
-paid again by every pose process at start-up. While mediapipe is imported, a placeholder
-stands in for pyplot (only if nothing has imported matplotlib yet) and is removed
-afterwards, so a later real `import matplotlib.pyplot` still works.
+paid again by every pose process at start-up; the audio tasks try sounddevice (PortAudio,
+60 ms). While mediapipe is imported, a placeholder stands in for pyplot and sounddevice is
+marked missing (each only if nothing has imported it yet); both are undone afterwards, so a
+later real import still works.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ def import_tasks():
     placeholder.pyplot = types.ModuleType("matplotlib.pyplot")  # type: ignore[attr-defined]
     placeholder.__path__ = []  # type: ignore[attr-defined]  # a package, for `import a.b`
     stubs = {"matplotlib": placeholder, "matplotlib.pyplot": placeholder.pyplot}
+    if "sounddevice" not in sys.modules:
+        stubs["sounddevice"] = None  # `import sounddevice` raises ImportError, which it expects
     sys.modules.update(stubs)
     try:
         import mediapipe
