@@ -171,6 +171,8 @@ def main() -> None:
     ap.add_argument("--model", default="full")
     ap.add_argument("--frames", type=int, default=150, help="frames for the bare model timing")
     ap.add_argument("--skip-memory", action="store_true")
+    ap.add_argument("--long-speedup", action="store_true",
+                    help="also time the naive loop on the 6x longer copy (about 2 more minutes)")
     args = ap.parse_args()
     if not args.clip.exists():
         raise SystemExit(f"clip not found: {args.clip}")
@@ -253,12 +255,18 @@ def main() -> None:
         repeat_clip(args.clip, 6, long_clip)
         peaks = []
         for c in (args.clip, long_clip):
-            _, peak, _ = run_measured(formcheck(
+            wall, peak, _ = run_measured(formcheck(
                 "analyze", c, "-e", "glute_bridge", "--model-path", model, "--out",
                 tmp / "m.mp4", "--report", tmp / "m.json", "-q", "--no-history"))
             peaks.append(peak)
         print(f"peak memory (tree RSS)  short {peaks[0] / 1024:.0f} MB, 6x longer "
               f"{peaks[1] / 1024:.0f} MB ({100 * (peaks[1] / peaks[0] - 1):+.1f}%)")
+        if args.long_speedup:
+            # A whole session rather than one set: start-up weighs less.
+            naive_long, reps_naive = naive_loop(long_clip, model, tmp / "naive.mp4")
+            reps = json.loads((tmp / "m.json").read_text())["summary"]["rep_count"]
+            print(f"6x longer copy          naive {naive_long:.1f} s ({reps_naive} reps), analyze "
+                  f"{wall:.1f} s ({reps} reps): speedup {naive_long / wall:.2f}x")
 
 
 if __name__ == "__main__":
