@@ -87,3 +87,7 @@ def test_video_commands_start_their_pose_processes_first(monkeypatch):
         got = app_module._warm_pool(list(argv))
         assert got == expected, argv
         assert started == ([] if expected is None else [expected]), argv
+    monkeypatch.setattr(worker, "default_pose_processes", lambda: 0)  # a single core
+    assert app_module._warm_pool(["analyze", "clip.mp4"]) is None
+    assert app_module._warm_pool(["live"]) is None
+    assert app_module._warm_pool(["live", "--workers", "2"]) == 1

@@ -47,7 +47,11 @@ def _warm_pool(argv: list[str]):
         return None  # in-process inference, or a saved track: no model at all
     from formcheck.pipeline.pose_process import WarmPool, default_pose_processes
 
-    n = 1 if words[0] == "live" else (workers - 1 if workers else default_pose_processes())
+    auto = default_pose_processes()  # 0 on a single core: inference stays in-process
+    if words[0] == "live":
+        n = 1 if workers or auto else 0
+    else:
+        n = workers - 1 if workers else auto
     return WarmPool(n) if n > 0 else None
 
 
