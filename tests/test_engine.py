@@ -139,3 +139,25 @@ def test_jitter_around_helper_on_hip_still_counts():
     track, truth = reps(supine_bridge, 3).render()
     shaky = jitter_around(track, [23, 24], 6.0, 4.0, t0=0.0, t1=truth.duration, noise_px=1.0)
     assert len(run(shaky)[0].reps) == 3
+
+
+def test_census_backs_off_while_alone_and_confirms_quickly():
+    from formcheck.pose.estimator import CensusSchedule
+
+    sched = CensusSchedule()
+    seen = []
+    people = {}  # stream time -> people counted then; 1 unless listed
+    people.update({t / 10: 2 for t in range(200, 260)})  # a second person 20-26 s
+    for i in range(0, 400):  # 40 s at 10 fps
+        t = i / 10
+        if sched.due(t):
+            n = people.get(t, 1)
+            seen.append((t, n))
+            sched.done(t, n)
+    times = [t for t, _ in seen]
+    assert times[:5] == [0.0, 1.0, 3.0, 7.0, 11.0]  # gaps 1, 2, 4, 4 s while alone
+    assert all(b - a <= 4.0 for a, b in zip(times, times[1:], strict=False))
+    twos = [t for t, n in seen if n == 2]
+    assert len(twos) >= 2 and twos[1] - twos[0] == 1.0  # seen, then confirmed 1 s later
+    assert len(seen) < 16  # about 10 censuses in 40 s instead of 40
+    assert not CensusSchedule(enabled=False).due(1e9)

@@ -44,9 +44,35 @@ def result_to_frame(result, t_s: float, index: int, width: int, height: int,
     return PoseFrame(t_s, index, width, height, image, world, vis, pres, n_people=len(people))
 
 
-CENSUS_EVERY_S = 1.0  # how often (stream time) to look for a second person
+CENSUS_EVERY_S = 1.0  # first gap (stream time) between looks for a second person
+CENSUS_MAX_EVERY_S = 4.0  # the gap doubles up to this while only one person is seen
 CENSUS_CONFIDENCE = 0.3  # a single image finds people less surely than tracking does
 CENSUS_HITS = 2  # censuses that must see two people before we say so (one may be a fluke)
+
+
+class CensusSchedule:
+    """When to count the people in view. A census costs about two frames' inference, so
+    the gap starts at CENSUS_EVERY_S and doubles while only one person is seen, up to
+    CENSUS_MAX_EVERY_S (a person who walks in is seen within that); after a census that
+    saw two, the next comes CENSUS_EVERY_S later to confirm. Times are stream times."""
+
+    def __init__(self, enabled: bool = True):
+        self.next_t = 0.0 if enabled else float("inf")
+        self._gap = CENSUS_EVERY_S
+
+    @property
+    def enabled(self) -> bool:
+        return self.next_t != float("inf")
+
+    def due(self, t_s: float) -> bool:
+        return t_s >= self.next_t
+
+    def done(self, t_s: float, people: int) -> None:
+        if people > 1:
+            self._gap = CENSUS_EVERY_S
+        self.next_t = t_s + self._gap
+        if people <= 1:
+            self._gap = min(self._gap * 2, CENSUS_MAX_EVERY_S)
 
 
 def _box_iou(a: np.ndarray, b: np.ndarray) -> float:
@@ -74,8 +100,8 @@ class PoseEstimator:
     It tracks one person (num_poses=1): MediaPipe then runs its person detector only when
     tracking is lost, which keeps inference near 30 ms a frame and naturally follows the
     person who started. Asking for two poses would run the detector on every frame (about
-    1.6x slower), so a second person is looked for separately: every CENSUS_EVERY_S an
-    IMAGE-mode landmarker counts the people in the frame (`PoseFrame.n_people`).
+    1.6x slower), so a second person is looked for separately: now and then (CensusSchedule)
+    an IMAGE-mode landmarker counts the people in the frame (`PoseFrame.n_people`).
     """
 
     def __init__(self, model_path: str | Path, live: bool = False, num_poses: int = 1,
@@ -106,7 +132,7 @@ class PoseEstimator:
         self._landmarker = vision.PoseLandmarker.create_from_options(options)
         self._model_path = str(model_path)
         self._census_lm = None
-        self._next_census = 0.0 if census else float("inf")
+        self._census = CensusSchedule(census)
         self._people = 0
         self._census_hits = 0
 
@@ -136,10 +162,10 @@ class PoseEstimator:
         return self._with_census(pose, image)
 
     def _with_census(self, pose: PoseFrame, image) -> PoseFrame:
-        """Every CENSUS_EVERY_S, count the people in view with a two-pose IMAGE landmarker."""
-        if pose.t_s >= self._next_census:
-            self._next_census = pose.t_s + CENSUS_EVERY_S
+        """Now and then, count the people in view with a two-pose IMAGE landmarker."""
+        if self._census.due(pose.t_s):
             n = self.count_people(image) if pose.detected else 0
+            self._census.done(pose.t_s, n)
             self._census_hits += n > 1
             self._people = n if self._census_hits >= CENSUS_HITS else min(n, 1)
         if self._people > pose.n_people:
@@ -151,7 +177,7 @@ class PoseEstimator:
     def prepare_census(self) -> None:
         """Load the census landmarker now (a pose process does it while starting up)
         rather than on the first frame."""
-        if self._next_census != float("inf"):
+        if self._census.enabled:
             self._census_landmarker()
 
     def _census_landmarker(self):
