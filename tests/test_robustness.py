@@ -35,6 +35,23 @@ def _formcheck(*args, env=None, timeout=600):
                           capture_output=True, text=True, timeout=timeout, env=env)
 
 
+def _two_people_clip(videos: Path, tmp_path: Path, frames: int) -> Path:
+    """The clip beside a mirrored copy of itself delayed by 1.5 s: two people bridging."""
+    cap = cv2.VideoCapture(str(videos / CLIP))
+    images = []
+    while len(images) < frames:
+        ok, f = cap.read()
+        if not ok:
+            break
+        images.append(cv2.resize(f, (270, 480)))
+    two = tmp_path / "two.mp4"
+    w = cv2.VideoWriter(str(two), cv2.VideoWriter_fourcc(*"mp4v"), 30, (540, 480))
+    for i, f in enumerate(images):
+        w.write(np.hstack([f, cv2.flip(images[max(i - 45, 0)], 1)]))
+    w.release()
+    return two
+
+
 def _one_line_error(run, message, code=2):
     assert run.returncode == code, run.stderr
     assert message in run.stderr
@@ -205,20 +222,7 @@ def test_video_with_no_person(model_path, tmp_path):
 
 @pytest.mark.clips
 def test_two_people_follows_the_one_who_started(videos, model_path, tmp_path):
-    # The clip beside a mirrored copy of itself delayed by 1.5 s: two people bridging.
-    cap = cv2.VideoCapture(str(videos / CLIP))
-    frames = []
-    while len(frames) < 300:
-        ok, f = cap.read()
-        if not ok:
-            break
-        frames.append(cv2.resize(f, (270, 480)))
-    two = tmp_path / "two.mp4"
-    w = cv2.VideoWriter(str(two), cv2.VideoWriter_fourcc(*"mp4v"), 30, (540, 480))
-    for i, f in enumerate(frames):
-        other = cv2.flip(frames[max(i - 45, 0)], 1)
-        w.write(np.hstack([f, other]))
-    w.release()
+    two = _two_people_clip(videos, tmp_path, 300)
     run = _formcheck("analyze", two, "-e", "glute_bridge", "--report", tmp_path / "r.json",
                      "--model-path", model_path, "-q")
     assert run.returncode == 0, run.stderr
@@ -299,16 +303,7 @@ def test_interrupting_analyze_keeps_report_and_video(videos, model_path, tmp_pat
 
 @pytest.mark.clips
 def test_two_people_in_live_mode_are_mentioned(videos, model_path, tmp_path):
-    cap = cv2.VideoCapture(str(videos / CLIP))
-    frames = []
-    while len(frames) < 200:
-        ok, f = cap.read()
-        frames.append(cv2.resize(f, (270, 480)))
-    two = tmp_path / "two.mp4"
-    w = cv2.VideoWriter(str(two), cv2.VideoWriter_fourcc(*"mp4v"), 30, (540, 480))
-    for i, f in enumerate(frames):
-        w.write(np.hstack([f, cv2.flip(frames[max(i - 45, 0)], 1)]))
-    w.release()
+    two = _two_people_clip(videos, tmp_path, 200)
     from formcheck.source.paced import RealtimeSource
     from formcheck.source.video import VideoFileSource
 

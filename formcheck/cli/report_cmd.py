@@ -17,8 +17,8 @@ import typer
 from rich.console import Console
 
 from formcheck.cli.app import app
+from formcheck.cli.common import check_outputs
 from formcheck.cli.errors import UserError
-from formcheck.report.atomic import check_writable
 from formcheck.report.csv_export import csv_rows, write_csv
 from formcheck.report.history import (
     history_dir,
@@ -99,16 +99,6 @@ def _renderable(items: list[Loaded], html: bool, evidence: bool,
     return ok
 
 
-def _check_outputs(*paths: Path | None) -> None:
-    for path in paths:
-        if path is None:
-            continue
-        try:
-            check_writable(path)
-        except OSError as exc:
-            raise UserError(f"cannot write {path}: {exc}") from None
-
-
 @app.command("report")
 def report(
     reports: Annotated[list[Path] | None, typer.Argument(
@@ -142,7 +132,7 @@ def report(
     if reports and history:
         raise UserError("give report files or --history, not both")
     first, last = parse_day(since, "--since"), parse_day(until, "--until")
-    _check_outputs(html, csv)
+    check_outputs(html, csv)
 
     folder = history_folder or history_dir()
     problems: list[str] = []
