@@ -44,6 +44,8 @@ def test_analyze_sample_track_writes_video_and_report(tmp_path):
     (["analyze", SAMPLE, "-e", "glute_bridge", "--report", "/proc/nope/r.json"],
      "cannot write /proc/nope/r.json"),
     (["exercises", "show", "nope"], "unknown exercise 'nope'"),
+    (["live", "-e", "glute_bridge", "--source", SAMPLE, "--no-window", "--source-speed", "0"],
+     "--source-speed must be more than 0, not 0"),
 ])
 def test_errors_are_one_line_without_traceback(args, message):
     run = _formcheck(*args)
@@ -76,6 +78,7 @@ def test_video_commands_start_their_pose_processes_first(monkeypatch):
         ("analyze", "clip.mp4", "--workers", "3"): 2,
         ("analyze", "clip.mp4", "--workers=2"): 1,
         ("analyze", "clip.mp4", "--workers", "1"): None,
+        ("analyze", "clip.mp4", "--workers", "lots"): None,  # typer reports the bad value
         ("analyze", "track.npz", "-e", "glute_bridge"): None,
         ("live", "--source", "clip.mp4"): 1,
         ("live", "--workers", "1"): None,

@@ -98,3 +98,9 @@ def test_staging_shrinks_and_converts_into_the_slot():
     assert w.stage(0, image) == (1920, 1080)
     assert (w.ring[0].reshape(1920, 1080, 3)[..., 0] == 200).all()
     assert not w.ring[1, 960 * 540 * 3:].any()
+    # A frame larger than the slots (a stream whose size grows midway) is shrunk to fit.
+    big = np.zeros((2400, 1350, 3), np.uint8)
+    big[..., 2] = 200
+    h, w_ = w.stage(0, big)
+    assert h * w_ * 3 <= w.ring.shape[1] and abs(h / w_ - 2400 / 1350) < 0.01
+    assert (w.ring[0, :h * w_ * 3].reshape(h, w_, 3)[..., 0] == 200).all()

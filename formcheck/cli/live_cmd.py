@@ -54,6 +54,8 @@ def live(
 
     spec = load_spec(exercise, exercise_file, variant)
     side_ = check_side(side)
+    if source_speed <= 0:
+        raise UserError(f"--source-speed must be more than 0, not {source_speed:g}")
     check_video_suffix(out)
     check_outputs(out, report, save_pose)
     if not no_window and not os.environ.get("DISPLAY") and os.name != "nt":

@@ -100,15 +100,13 @@ class _WorkerBackend:
         from formcheck.pipeline.worker import InferenceWorker
 
         self.error: BaseException | None = None
-        # The crowd census costs one extra inference a second: one dropped frame.
         # Three slots: one in flight, one waiting, one being filled.
         self._worker = InferenceWorker(model_path, shape, slots=3, census=True,
                                        process=warm.take() if warm else None)
         self._free = list(range(self._worker.slots))
         self._lock = threading.Lock()
-        self._busy = False
-        self._waiting: tuple | None = None  # (slot, frame, captured_at): next to go
-        self._meta: dict[int, tuple[float, np.ndarray]] = {}
+        self._waiting: tuple | None = None  # (slot, frame, captured_at, staged): next to go
+        self._in_flight: tuple[int, float, np.ndarray] | None = None  # slot, captured_at, image
         self._mailbox = mailbox
         self._thread = threading.Thread(target=self._collect, name="pose-results", daemon=True)
         self._thread.start()
@@ -132,11 +130,10 @@ class _WorkerBackend:
 
     def _send(self) -> None:
         """Under the lock: start the waiting frame if the model is idle."""
-        if self._busy or self._waiting is None:
+        if self._in_flight is not None or self._waiting is None:
             return
         (slot, frame, captured_at, staged), self._waiting = self._waiting, None
-        self._meta[slot] = (captured_at, frame.image)
-        self._busy = True
+        self._in_flight = (slot, captured_at, frame.image)
         h, w = frame.image.shape[:2]
         self._worker.send(slot, frame.t_s, frame.index, staged, (w, h))
 
@@ -152,9 +149,10 @@ class _WorkerBackend:
                 self.error = exc
                 return
             with self._lock:
-                captured_at, image = self._meta.pop(slot)
+                sent, captured_at, image = self._in_flight
+                assert sent == slot, "one frame in flight"
+                self._in_flight = None
                 self._free.append(slot)
-                self._busy = False
                 self._send()
             self._mailbox.put((pose, image, captured_at))
 

@@ -40,9 +40,9 @@ class PoseProcess:
         jobs_out.close()  # the child's ends: closed here so a dead child shows as EOF
         results_in.close()
 
-    def discard(self) -> None:
-        """End a process that was never given work (it holds nothing: no need to wait for
-        it to finish importing)."""
+    def end(self) -> None:
+        """End the process now if it is still running (one never given work holds nothing:
+        no need to wait for it to finish importing) and close its pipes."""
         self.proc.terminate()
         self.proc.join(timeout=5)
         self.jobs.close()
@@ -61,5 +61,5 @@ class WarmPool:
 
     def close(self) -> None:
         for proc in self._procs:
-            proc.discard()
+            proc.end()
         self._procs.clear()

@@ -104,15 +104,16 @@ class InferenceWorker:
 
     def __init__(self, model_path: str | Path, shape: tuple[int, int, int], slots: int = 6,
                  census: bool = True, wait: bool = True, process: PoseProcess | None = None):
-        self.shape, self.slots = shape, slots
+        self.slots = slots
         self.times: WorkerTimes | None = None  # known after stop(), once results are read
         self._stopping = False
-        size = int(np.prod(shape)) * slots
-        self._shm = shared_memory.SharedMemory(create=True, size=size)
+        frame_bytes = int(np.prod(shape))
+        self._shm = shared_memory.SharedMemory(create=True, size=frame_bytes * slots)
         # Flat slots: a smaller frame is still one contiguous block, as cvtColor's dst must be.
-        self.ring = np.ndarray((slots, int(np.prod(shape))), np.uint8, buffer=self._shm.buf)
-        process = process or PoseProcess()
-        self._proc, self._jobs, self._results = process.proc, process.jobs, process.results
+        self.ring = np.ndarray((slots, frame_bytes), np.uint8, buffer=self._shm.buf)
+        self._process = process or PoseProcess()
+        self._proc = self._process.proc
+        self._jobs, self._results = self._process.jobs, self._process.results
         try:
             self._jobs.send((str(model_path), self._shm.name, shape, slots, census))
         except OSError:
@@ -147,12 +148,14 @@ class InferenceWorker:
     def stage(self, slot: int, image: np.ndarray, max_side: int | None = None
               ) -> tuple[int, int]:
         """Convert the BGR `image` into `slot` as RGB, first shrunk so that its longer side
-        is at most `max_side` if given; returns the staged (height, width). Not yet queued."""
+        is at most `max_side` if given, and so that it fits the slot (a stream whose frames
+        grow midway); returns the staged (height, width). Not yet queued."""
         h, w = image.shape[:2]
         scale = min(1.0, max_side / max(h, w)) if max_side else 1.0
-        sh, sw = (max(1, round(h * scale)), max(1, round(w * scale))) if scale < 1 else (h, w)
-        if sh * sw * 3 > self.ring.shape[1]:
-            raise ValueError(f"frame {w}x{h} is larger than the pose worker's buffers")
+        scale = min(scale, (self.ring.shape[1] / (h * w * 3)) ** 0.5)
+        sh, sw = h, w
+        if scale < 1:  # rounded down, so that it always fits
+            sh, sw = max(1, int(h * scale)), max(1, int(w * scale))
         dst = self.ring[slot, :sh * sw * 3].reshape(sh, sw, 3)
         if (sh, sw) != (h, w):
             cv2.resize(image, (sw, sh), dst=dst, interpolation=cv2.INTER_AREA)
@@ -201,12 +204,8 @@ class InferenceWorker:
                 except (WorkerStopped, OSError, RuntimeError, TimeoutError):
                     pass
                 self._proc.join(timeout=5)
-            if self._proc.is_alive():
-                self._proc.terminate()
-                self._proc.join(timeout=5)
         finally:
-            self._jobs.close()
-            self._results.close()
+            self._process.end()  # at once if it did not finish by itself; closes the pipes
             del self.ring
             self._shm.close()
             self._shm.unlink()

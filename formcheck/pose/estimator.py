@@ -107,7 +107,7 @@ class PoseEstimator:
     def __init__(self, model_path: str | Path, live: bool = False, num_poses: int = 1,
                  on_result: Callable[[PoseFrame, np.ndarray, object], None] | None = None,
                  min_confidence: float = 0.5, census: bool = True):
-        import_tasks()
+        self._mp = import_tasks()
         from mediapipe.tasks.python import BaseOptions, vision
 
         self.live = live
@@ -142,10 +142,8 @@ class PoseEstimator:
         self._last_ms = ms
         return ms
 
-    @staticmethod
-    def _mp_image(rgb: np.ndarray):
-        mp = import_tasks()
-        return mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
+    def _mp_image(self, rgb: np.ndarray):
+        return self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb)
 
     def detect(self, bgr: np.ndarray, t_s: float, index: int) -> PoseFrame:
         """VIDEO mode: synchronous."""
