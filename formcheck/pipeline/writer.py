@@ -1,45 +1,98 @@
 """Annotated video output, written to a temporary file and renamed when complete, so an
-interrupted session still leaves a playable video and a crash never a half-written one."""
+interrupted session still leaves a playable video and a crash never a half-written one.
+
+H.264 (libx264, `ultrafast`) through PyAV: it plays in browsers, where OpenCV's `mp4v`
+(MPEG-4 Part 2) does not, and costs less CPU a frame than OpenCV's writer, which converts
+colour with a slow generic path and fixes the bitrate at ~60 Mbit/s for 1080p (it ignores
+encoder options). The colour conversion is OpenCV's (SIMD) one. Builds of PyAV without
+libx264 fall back to its MPEG-4 Part 2 encoder."""
 
 from __future__ import annotations
 
 import os
 import tempfile
+from fractions import Fraction
 from pathlib import Path
 
 import cv2
 import numpy as np
+
+# ultrafast + zerolatency: no look-ahead or B-frames, the least CPU a frame. CRF 26: ~4 Mbit/s
+# for a 1080x1920 clip, half what OpenCV's mp4v made, with the overlay's text still crisp.
+H264_OPTIONS = {"preset": "ultrafast", "tune": "zerolatency", "crf": "26"}
 
 
 class VideoWriterError(Exception):
     pass
 
 
+def _has_encoder(av, name: str) -> bool:
+    try:
+        av.codec.Codec(name, "w")
+        return True
+    except Exception:  # e.g. a PyAV build without the GPL encoder
+        return False
+
+
 class AnnotatedVideoWriter:
     def __init__(self, path: str | Path, fps: float, size: tuple[int, int]):
+        import av
+
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=".mp4",
                                    dir=self.path.parent)
         os.close(fd)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; the video is the user's
         self._tmp = Path(tmp)
         self.size = size
-        self._w = cv2.VideoWriter(str(self._tmp), cv2.VideoWriter_fourcc(*"mp4v"),
-                                  max(fps, 1.0), size)
-        if not self._w.isOpened():
+        # 4:2:0 chroma needs even sides: an odd last row or column is left out.
+        self._even = (size[0] // 2 * 2, size[1] // 2 * 2)
+        try:
+            if min(self._even) < 2:
+                raise ValueError(f"frame size {size[0]}x{size[1]} is too small")
+            self._out = av.open(str(self._tmp), "w", format="mp4")
+            self.codec = "libx264" if _has_encoder(av, "libx264") else "mpeg4"
+            stream = self._out.add_stream(
+                self.codec, rate=Fraction(max(fps, 1.0)).limit_denominator(1001))
+            stream.width, stream.height = self._even
+            stream.pix_fmt = "yuv420p"
+            if self.codec == "libx264":
+                stream.options = H264_OPTIONS
+            else:  # constant quantiser 4 (FF_QP2LAMBDA = 118): near what x264 gives above
+                stream.codec_context.qscale = True
+                stream.codec_context.global_quality = 4 * 118
+            # One thread: the other cores are busy with pose inference, and a second
+            # encoder thread would only take time from it.
+            stream.codec_context.thread_count = 1
+            self._stream = stream
+        except Exception as exc:
             self._tmp.unlink(missing_ok=True)
-            raise VideoWriterError(f"{self.path}: cannot open a video writer (mp4v)")
+            raise VideoWriterError(f"{self.path}: cannot open a video writer: {exc}") from exc
+        self._av = av
         self.frames = 0
 
     def write(self, image: np.ndarray) -> None:
         if (image.shape[1], image.shape[0]) != self.size:
             image = cv2.resize(image, self.size)
-        self._w.write(image)
+        w, h = self._even
+        yuv = cv2.cvtColor(image[:h, :w], cv2.COLOR_BGR2YUV_I420)
+        frame = self._av.VideoFrame.from_ndarray(yuv, format="yuv420p")
+        frame.pts = self.frames
+        for packet in self._stream.encode(frame):
+            self._out.mux(packet)
         self.frames += 1
 
     def close(self) -> Path:
         """Finish the file and move it into place (also after an interruption)."""
-        self._w.release()
+        try:
+            if self.frames:
+                for packet in self._stream.encode():  # flush the encoder
+                    self._out.mux(packet)
+        finally:
+            self._out.close()
         if self.frames:
             os.replace(self._tmp, self.path)
         else:
