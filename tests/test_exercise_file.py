@@ -72,3 +72,16 @@ def test_unknown_exercise_lists_valid_ids():
         get_exercise("bench_press")
     assert "unknown exercise 'bench_press'" in str(err.value)
     assert "glute_bridge" in str(err.value)
+
+
+def test_side_works_is_read_and_checked(tmp_path):
+    assert load_exercise_file(_write(tmp_path, GOOD)).side.works == "together"  # the default
+    one = GOOD.replace('[measures]', '[side]\nworks = "one_at_a_time"\n\n[measures]')
+    assert load_exercise_file(_write(tmp_path, one)).side.works == "one_at_a_time"
+    with pytest.raises(ExerciseFileError, match="field 'side.works'.*one_at_a_time"):
+        load_exercise_file(_write(tmp_path, one.replace("one_at_a_time", "alternating")))
+    # The catalogue: the single-leg chair bridge works one side, the plank hold both legs.
+    assert get_exercise("chair_bridge").side.works == "together"
+    assert get_exercise("chair_bridge", variant="single-leg").side.works == "one_at_a_time"
+    assert get_exercise("plank_hip_extension").side.works == "one_at_a_time"
+    assert get_exercise("plank_hip_extension", variant="plank-hold").side.works == "together"

@@ -97,6 +97,39 @@ def test_balance_notes_depend_on_the_exercise():
     assert by_id(summarise(bridges, until=date(2024, 5, 2)))["glute_bridge"].balance is None
 
 
+def test_balance_notes_follow_the_reports_own_side_works_then_the_catalogue():
+    # A user's own exercise (not in the catalogue) worked one side at a time: the report
+    # carries that, so history asks for the other side.
+    own = [make_report("my_clam", reps=[("right", True, [])] * 8, works="one_at_a_time",
+                       started_at="2024-05-01T08:00")]
+    assert by_id(summarise(own, until=date(2024, 5, 1)))["my_clam"].balance == (
+        "only the right side was recorded: do the left side as well")
+    unknown = [make_report("my_clam", reps=[("right", True, [])] * 8,
+                           started_at="2024-05-01T08:00")]
+    assert by_id(summarise(unknown, until=date(2024, 5, 1)))["my_clam"].balance is None
+    # The field wins over the catalogue; a report from before the field (no "works" in its
+    # JSON) still gets the catalogue's answer.
+    together = [clam(1, 10, "left", 10)]
+    together[0].works = "together"
+    assert by_id(summarise(together, until=date(2024, 5, 1)))["clamshell"].balance is None
+
+
+def test_report_without_side_works_loads_and_uses_the_catalogue(tmp_path: Path):
+    import json
+
+    from formcheck.report.terminal import session_balance, works_of
+
+    d = clam(1, 10, "left", 10).to_dict()
+    del d["works"]
+    (tmp_path / "old.json").write_text(json.dumps(d))
+    old = load_report(tmp_path / "old.json")
+    assert old.works == "" and works_of(old) == "one_at_a_time"
+    both = make_report("clamshell", reps=[("left", True, [])] * 10 + [("right", True, [])] * 5)
+    assert session_balance(both).startswith("imbalance: the right side did 5 reps against 10")
+    both.works = "together"
+    assert session_balance(both) is None
+
+
 def test_adherence_periods_edge_cases():
     counts = Counter({date(2024, 5, 1): 1, date(2024, 5, 5): 1})
     # windows [1,2] met, [3,4] missed, [5] incomplete but met -> counted
@@ -180,7 +213,14 @@ def test_cli_history(tmp_path: Path):
     out = re.sub(r"[ │]+", " ", result.stdout)
     assert "67% (2 of 3 days)" in out
     assert "clamshell" not in out
-    assert html.read_text().count('<section class="session">') == 5
+    page = html.read_text()
+    assert page.count('<section class="session">') == 5
+    # The summary the terminal shows heads the page, before the sessions.
+    assert "<h1>formcheck history</h1>" in page
+    head = page[:page.index('<section class="session">')]
+    assert "Adherence to twice a day: 67% (2 of 3 days)" in head
+    assert "<td>2024-05-03</td><td class=n>1</td><td class=n>30</td>" in head
+    assert "<span class=no>no</span>" in head and "clamshell" not in head.lower()
 
 
 def test_cli_history_env_and_empty(tmp_path: Path):

@@ -24,6 +24,9 @@ else:  # pragma: no cover
 VIEWS = ("side", "front", "any")
 POSTURES = ("lying", "upright", "any")
 SIDE_MODES = ("bilateral", "per_side")
+# together: both sides work at once (a bridge), so left/right only says where the camera stood;
+# one_at_a_time: a session does one side (a clamshell), and the other side must follow.
+SIDE_WORKS = ("together", "one_at_a_time")
 PHASES = ("up", "top", "down", "rep", "hold")
 STATS = ("min", "max", "mean", "median", "p10", "p90", "std", "range", "first", "last")
 REP_ATTRS = ("duration_s", "up_s", "hold_s", "down_s", "rest_s", "range")
@@ -48,6 +51,7 @@ class SideSpec:
     mode: str = "bilateral"  # bilateral: follow the better-seen side; per_side: count each side
     choose_by: str = "visibility"  # or a measure name: the side where it moves most works
     choose: str = "range"  # with a measure: the side where it reads highest (max), lowest (min)
+    works: str = "together"  # SIDE_WORKS: whether reports check left/right balance
 
 
 @dataclass(frozen=True)
@@ -274,10 +278,11 @@ def parse_exercise(data: dict, text: str, origin: str,
         _num(r, cam, ("camera", "min_width"), None),
     )
     sd = r.table(data, ("side",))
-    r.unknown(sd, ("side",), {"mode", "choose_by", "choose"})
+    r.unknown(sd, ("side",), {"mode", "choose_by", "choose", "works"})
     side = SideSpec(r.get(sd, ("side", "mode"), str, "bilateral", SIDE_MODES),
                     r.get(sd, ("side", "choose_by"), str, "visibility"),
-                    r.get(sd, ("side", "choose"), str, "range", ("max", "min", "range")))
+                    r.get(sd, ("side", "choose"), str, "range", ("max", "min", "range")),
+                    r.get(sd, ("side", "works"), str, "together", SIDE_WORKS))
     if side.choose_by != "visibility" and side.choose_by not in measures:
         raise r.fail(("side", "choose_by"), "must be 'visibility' or a measure name")
 

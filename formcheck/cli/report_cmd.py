@@ -156,13 +156,18 @@ def report(
         raise typer.Exit(2)
 
     console = Console(highlight=False)
+    summaries = summarise([i.report for i in items], first, last) if history else []
     if history:
-        render_history(summarise([i.report for i in items], first, last), console)
+        render_history(summaries, console)
     else:
         render_sessions([(i.label, i.report) for i in items], console)
     if html is not None:
-        write_html(html, render_document([i.html for i in items], [i.report for i in items],
-                                         [plain(p) for p in problems]))
+        from formcheck.report.history_html import render_history_section
+
+        write_html(html, render_document(
+            [i.html for i in items], [i.report for i in items], [plain(p) for p in problems],
+            lead=render_history_section(summaries),
+            title="formcheck history" if history else "formcheck session report"))
         print(f"formcheck: wrote {html}", file=sys.stderr)
     if csv is not None:
         write_csv(csv, [i.report for i in items])

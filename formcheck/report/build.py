@@ -45,4 +45,5 @@ def build_report(spec: ExerciseSpec, result: EngineResult, *, source: str, start
         prescription={"sets": p.sets, "reps": p.reps, "hold_s": p.hold_s,
                       "frequency": p.frequency, "per_day": p.per_day,
                       "every_n_days": p.every_n_days},
+        works=spec.side.works,
     )

@@ -30,6 +30,7 @@ from formcheck.report.terminal import (
     plain,
     prescription_text,
     side_rows,
+    works_of,
 )
 
 ENV_VAR = "FORMCHECK_HISTORY_DIR"
@@ -244,8 +245,8 @@ def _summarise_one(exercise: str, reports: Sequence[Report], since: date | None,
     h.periods_met, h.periods_due = adherence_periods(counts, h.start, h.end, h.per_day,
                                                      h.every_n_days, running and h.end == until)
     h.per_side = dict(side_totals)
-    h.balance = balance_note({s: v["reps"] for s, v in side_totals.items()}, exercise,
-                             missing_side=True)
+    h.balance = balance_note({s: v["reps"] for s, v in side_totals.items()},
+                             works_of(dated[-1][1]) if dated else "", missing_side=True)
     return h
 
 

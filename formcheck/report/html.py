@@ -253,8 +253,10 @@ def render_session(report: Report, label: str = "", base_dirs: Sequence[Path] = 
 
 
 def render_document(sections: Sequence[str], reports: Sequence[Report],
-                    skipped: Sequence[str] = ()) -> str:
-    """The whole page around already rendered sections; `skipped` lists unreadable files."""
+                    skipped: Sequence[str] = (), lead: str = "",
+                    title: str = "formcheck session report") -> str:
+    """The whole page around already rendered sections; `skipped` lists unreadable files;
+    `lead` goes before the sessions (the history summary)."""
     t = totals(reports)
     generated = datetime.now().strftime("%Y-%m-%d %H:%M")
     skipped_html = ('<div class="warn"><b>Not included</b><ul>' + "".join(
@@ -264,11 +266,11 @@ def render_document(sections: Sequence[str], reports: Sequence[Report],
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>formcheck report</title><style>{CSS}</style></head><body><main>"
-        "<h1>formcheck session report</h1>"
+        f"<h1>{e(title)}</h1>"
         f'<p class="sub">{t.sessions} session{"" if t.sessions == 1 else "s"} · {t.reps} reps '
         f"({t.good} good) · hold {t.hold_s:.1f} s · generated {generated}</p>"
         f'<div class="notice"><b>{e(MEDICAL_NOTE)}</b></div>'
-        f"{skipped_html}{''.join(sections)}"
+        f"{skipped_html}{lead}{''.join(sections)}"
         f"<footer>{e(MEDICAL_NOTE)}</footer></main></body></html>\n"
     )
 

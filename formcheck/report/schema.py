@@ -96,6 +96,9 @@ class Report:
     frames_with_person: int = 0
     series: Series = field(default_factory=Series)
     prescription: dict[str, Any] = field(default_factory=dict)
+    # "together" | "one_at_a_time" (the exercise's [side] works); "" in reports from before
+    # the field existed, which renderers look up in the catalogue by exercise id.
+    works: str = ""
     schema_version: int = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:

@@ -6,6 +6,7 @@ as rich markup, control characters removed) and every number is coerced before u
 
 from __future__ import annotations
 
+import functools
 import math
 import unicodedata
 from collections import Counter
@@ -133,29 +134,39 @@ def side_rows(report: Report) -> list[SideRow]:
     return rows
 
 
-# Exercises worked one side at a time (EXERCISES.md): the other side must follow.
-ONE_SIDE_AT_A_TIME = frozenset({"clamshell", "plank_hip_extension", "kneeling_hip_flexor",
-                                "single_leg_rdl", "leg_swing"})
-# Both legs work together: the reported side is the one facing the camera, so left/right
-# counts say where the camera stood, not which leg worked; no balance note for these.
-BOTH_LEGS_TOGETHER = frozenset({"glute_bridge", "ball_hamstring_curl", "glute_squeeze",
-                                "push_up", "squat"})
+@functools.cache
+def _catalogue_works() -> dict[str, str]:
+    from formcheck.analysis.exercise import builtin_exercises
+
+    return {ex_id: spec.side.works for ex_id, spec in builtin_exercises().items()}
 
 
-def balance_note(per_side_reps: dict[str, float], exercise: str = "",
+def works_of(report: Report) -> str:
+    """How the report's exercise works its sides ("together" | "one_at_a_time"), or "" when
+    unknown: reports written before the field existed are looked up in the catalogue."""
+    from formcheck.analysis.exercise import SIDE_WORKS
+
+    if report.works in SIDE_WORKS:
+        return str(report.works)
+    return _catalogue_works().get(str(report.exercise), "")
+
+
+def balance_note(per_side_reps: dict[str, float], works: str = "",
                  missing_side: bool = False, threshold: float = 0.8) -> str | None:
     """A note when one side got much less work (under `threshold` of the other).
 
-    Both sides evenly is the programme's rule. With `missing_side`, an exercise known to work
-    one side at a time also gets a note when only one side was recorded at all.
+    Both sides evenly is the programme's rule. Exercises that work both sides `together` get
+    none (the reported side is the one facing the camera, so left/right counts say where the
+    camera stood). With `missing_side`, one worked `one_at_a_time` also gets a note when only
+    one side was recorded at all.
     """
-    if exercise in BOTH_LEGS_TOGETHER:
+    if works == "together":
         return None
     left, right = per_side_reps.get("left", 0), per_side_reps.get("right", 0)
     if left <= 0 and right <= 0:
         return None
     if left <= 0 or right <= 0:
-        if not (missing_side and exercise in ONE_SIDE_AT_A_TIME):
+        if not (missing_side and works == "one_at_a_time"):
             return None
         done, missing = ("left", "right") if left > 0 else ("right", "left")
         return f"only the {done} side was recorded: do the {missing} side as well"
@@ -169,7 +180,7 @@ def balance_note(per_side_reps: dict[str, float], exercise: str = "",
 def session_balance(report: Report) -> str | None:
     """The balance note for one session (the other side may well come in the next one)."""
     reps = {row.side: row.reps for row in side_rows(report) if row.side in ("left", "right")}
-    return balance_note(reps, str(report.exercise))
+    return balance_note(reps, works_of(report))
 
 
 def totals(reports: Iterable[Report]) -> Totals:
