@@ -3,12 +3,14 @@ as the in-process path."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from formcheck.analysis.exercise import get_exercise
 from formcheck.pipeline.analyze import analyze_video
 from formcheck.pipeline.pose_process import WarmPool
 from formcheck.pipeline.session import SessionOutputs
+from formcheck.pipeline.worker import InferenceWorker, WorkerStopped
 
 pytestmark = [pytest.mark.clips, pytest.mark.slow]
 
@@ -23,6 +25,8 @@ def test_worker_process_equals_in_process(videos, model_path, tmp_path, clip, ex
                              video=tmp_path / f"a{workers}.mp4", history=False)
         # Three processes: taken from pose processes started ahead, as the CLI does.
         warm = WarmPool(2) if workers == 3 else None
+        if warm is not None:
+            warm.load(model_path)  # named before the video is opened, as the CLI does
         try:
             reports.append(analyze_video(videos / clip, spec, model_path, "full", side=None,
                                          outputs=out, workers=workers, warm=warm).report)
@@ -48,3 +52,35 @@ def test_unused_started_processes_are_ended():
     warm.close()
     assert not any(p.is_alive() for p in procs)
     assert warm.take() is None
+
+
+def test_pose_process_serves_reports_its_times_and_exits(model_path):
+    frame = np.full((240, 320, 3), 90, np.uint8)  # nobody in it: the model still runs
+    with InferenceWorker(model_path, frame.shape, slots=2, census=False) as worker:
+        for i in range(3):
+            worker.submit(i % 2, frame, i / 30, i)
+        got = [worker.result(timeout=30) for _ in range(3)]
+        worker.stop()
+        with pytest.raises(WorkerStopped):
+            worker.result(timeout=30)
+    assert [slot for slot, _ in got] == [0, 1, 0]
+    assert [pose.index for _, pose in got] == [0, 1, 2]
+    assert not any(pose.detected for _, pose in got)
+    assert worker.times.frames == 3 and worker.times.busy_ms > 0
+    assert worker._proc.exitcode == 0
+
+
+def test_a_model_that_does_not_load_fails_clearly_and_leaves_no_video(videos, tmp_path):
+    bad = tmp_path / "broken.task"
+    bad.write_bytes(b"not a model")
+    out = tmp_path / "out"
+    warm = WarmPool(2)
+    warm.load(bad)
+    try:
+        with pytest.raises(RuntimeError, match="pose worker failed to start"):
+            analyze_video(videos / "glute_bridge_ndn_1.mp4", get_exercise("glute_bridge"), bad,
+                          "broken", side=None, workers=3, warm=warm,
+                          outputs=SessionOutputs(video=out / "a.mp4", history=False))
+    finally:
+        warm.close()
+    assert list(out.iterdir()) == []  # the video's temporary file is gone too

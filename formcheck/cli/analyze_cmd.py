@@ -78,6 +78,8 @@ def analyze(
                     raise UserError(str(exc)) from None
             else:
                 model_file, model_name = resolve_model_path(model, model_path)
+                if ctx.obj is not None:
+                    ctx.obj.load(model_file)  # the pose processes load it meanwhile
                 result = analyze_video(video, spec, model_file, model_name, side=side_,
                                        outputs=outputs, progress=progress,
                                        workers=workers or None, warm=ctx.obj)

@@ -69,6 +69,8 @@ def live(
         raise UserError(str(exc)) from None
     try:
         model_file, model_name = resolve_model_path(model, model_path)
+        if ctx.obj is not None:
+            ctx.obj.load(model_file)  # the pose processes load it meanwhile
     except BaseException:
         src.close()
         raise

@@ -38,13 +38,19 @@ def _overlay():
     return Overlay()
 
 
+def _writer(session: Session, outputs: SessionOutputs, size: tuple[int, int]
+            ) -> AnnotatedVideoWriter | None:
+    return AnnotatedVideoWriter(outputs.video, session.fps, size) if outputs.video else None
+
+
 def _run(session: Session, items: Iterable[tuple[np.ndarray | None, PoseFrame]],
-         outputs: SessionOutputs, size: tuple[int, int], progress: Progress | None,
-         total: int | None, canvas: Callable[[], np.ndarray] | None = None) -> AnalyzeResult:
-    """The consumer: smooth, analyse, draw, hand to the encoder. Always finishes the session."""
+         outputs: SessionOutputs, writer: AnnotatedVideoWriter | None,
+         progress: Progress | None, total: int | None,
+         canvas: Callable[[], np.ndarray] | None = None) -> AnalyzeResult:
+    """The consumer: smooth, analyse, draw, hand to `writer` (whose file it finishes).
+    Always finishes the session."""
     smoother = PoseSmoother()
-    overlay = _overlay() if outputs.video else None
-    writer = AnnotatedVideoWriter(outputs.video, session.fps, size) if outputs.video else None
+    overlay = _overlay() if writer else None
     sink = Sink(writer.write, maxsize=4, name="encode") if writer else None
     interrupted = False
     done = 0
@@ -84,8 +90,11 @@ def analyze_video(path: Path, spec: ExerciseSpec, model_path: Path, model_name: 
                       info.fps, info.width, info.height,
                       poses=[] if outputs.pose else None)
     decode = Stage(source, maxsize=4, name="decode")
-    size = (info.width, info.height)
+    writer = None
+    handed = False  # once _run has the writer, it finishes the file
     try:
+        # Opened before the model is waited for: its set-up (PyAV, x264) overlaps that.
+        writer = _writer(session, outputs, (info.width, info.height))
         n = workers or default_pose_processes() + 1
         if n >= 2:
             from formcheck.pipeline.worker import InferenceWorker
@@ -100,7 +109,8 @@ def analyze_video(path: Path, spec: ExerciseSpec, model_path: Path, model_name: 
                 for worker in pool:
                     worker.wait_ready()
                 items = _via_workers(decode, pool)
-                return _run(session, _checked(items, source, session), outputs, size,
+                handed = True
+                return _run(session, _checked(items, source, session), outputs, writer,
                             progress, info.frame_count)
         from formcheck.pose.estimator import PoseEstimator
 
@@ -111,11 +121,14 @@ def analyze_video(path: Path, spec: ExerciseSpec, model_path: Path, model_name: 
 
             inference = Stage(decode, infer, maxsize=4, name="infer")
             try:
-                return _run(session, _checked(inference, source, session), outputs, size,
+                handed = True
+                return _run(session, _checked(inference, source, session), outputs, writer,
                             progress, info.frame_count)
             finally:
                 inference.stop()
     finally:
+        if writer is not None and not handed:
+            writer.close()  # nothing written: no file left behind
         decode.stop()
         source.close()
 
@@ -166,5 +179,6 @@ def analyze_track(path: Path, spec: ExerciseSpec, *, side: str | None,
                       track.fps, track.width, track.height,
                       poses=[] if outputs.pose else None)
     items = ((None, f) for f in track.frames())
-    return _run(session, items, outputs, (track.width, track.height), progress, len(track),
+    writer = _writer(session, outputs, (track.width, track.height))
+    return _run(session, items, outputs, writer, progress, len(track),
                 canvas=lambda: blank_canvas(track.width, track.height))

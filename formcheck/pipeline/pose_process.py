@@ -39,6 +39,13 @@ class PoseProcess:
         self.proc.start()
         jobs_out.close()  # the child's ends: closed here so a dead child shows as EOF
         results_in.close()
+        self.loaded: tuple[str, bool] | None = None  # (model, census) it was told to load
+
+    def load(self, model_path, census: bool) -> None:
+        """Have it load the model (and the crowd-census landmarker) now; its frame ring
+        comes later (InferenceWorker)."""
+        self.jobs.send(("load", str(model_path), census))
+        self.loaded = (str(model_path), census)
 
     def end(self) -> None:
         """End the process now if it is still running (one never given work holds nothing:
@@ -55,6 +62,16 @@ class WarmPool:
 
     def __init__(self, n: int) -> None:
         self._procs = [PoseProcess() for _ in range(n)]
+
+    def load(self, model_path) -> None:
+        """Name the model as soon as it is known, so that the processes load it while this
+        one still opens the video. The first does the crowd census (as analyze and live ask
+        of the first process they take)."""
+        for i, proc in enumerate(self._procs):
+            try:
+                proc.load(model_path, census=(i == 0))
+            except OSError:
+                pass  # a process that died already: InferenceWorker.wait_ready says so
 
     def take(self) -> PoseProcess | None:
         return self._procs.pop(0) if self._procs else None

@@ -13,6 +13,7 @@ as soon as its result is back. One landmarker sees every frame it is given in or
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from multiprocessing import shared_memory
 from multiprocessing.connection import Connection
@@ -38,9 +39,11 @@ class WorkerTimes:
 
 def _serve(jobs: Connection, results: Connection) -> None:
     """The pose process: import MediaPipe first (the slow part, while the parent is still
-    getting ready), then wait for the job (model, ring, census), then serve frames."""
+    getting ready), then load the model as soon as the parent names it (`load`: it may do
+    so before it has opened the video), then take the frame ring (`ring`) and serve frames.
+    Once stopped it reports its times and exits at once: tearing MediaPipe down would only
+    keep the parent waiting (~0.1 s), and the OS frees everything anyway."""
     import signal
-    import time
 
     from formcheck.cli.quiet import quiet_environment
 
@@ -52,44 +55,65 @@ def _serve(jobs: Connection, results: Connection) -> None:
     import_tasks()
     try:
         job = jobs.recv()
-    except EOFError:  # the parent went away before giving us work
+        if job is _STOP:
+            return
+        _, model_path, census = job  # ("load", model, census)
+        try:
+            est = PoseEstimator(model_path, census=census)
+            est.prepare_census()
+        except Exception as exc:
+            results.send(("error", None, f"{type(exc).__name__}: {exc}"))
+            return
+    except (EOFError, OSError):  # the parent went away before naming a model
         return
-    if job is _STOP:
-        return
-    model_path, shm_name, shape, slots, census = job
+    try:  # from here on the process ends with os._exit: no MediaPipe teardown
+        job = jobs.recv()
+        if job is not _STOP:
+            _, shm_name, shape, slots = job  # ("ring", shared memory, frame shape, slots)
+            times = _serve_frames(est, jobs, results, shm_name, shape, slots)
+            results.send(("times", None, times))
+    except (EOFError, OSError):  # the parent is gone: nobody to report to
+        pass
+    finally:
+        os._exit(0)
+
+
+def _serve_frames(est, jobs: Connection, results: Connection, shm_name: str,
+                  shape: tuple[int, int, int], slots: int) -> WorkerTimes:
+    import time
+
     shm = shared_memory.SharedMemory(name=shm_name)
     times = WorkerTimes()
+    ring = np.ndarray((slots, int(np.prod(shape))), np.uint8, buffer=shm.buf)
     try:
-        ring = np.ndarray((slots, int(np.prod(shape))), np.uint8, buffer=shm.buf)
-        with PoseEstimator(model_path, census=census) as est:
-            est.prepare_census()
-            results.send(("ready", None, None))
-            done: float | None = None
-            while True:
-                job = jobs.recv()
-                start = time.perf_counter()
-                if job is _STOP:
-                    break
-                if done is not None:
-                    times.idle_ms += 1000 * (start - done)
-                slot, t_s, index, h, w, width, height = job
-                try:
-                    pose = est.detect_rgb(ring[slot, :h * w * 3].reshape(h, w, 3), t_s, index,
-                                          size=(width, height))
-                    results.send(("pose", slot, pose))
-                except Exception as exc:  # reported to the parent, which raises it
-                    results.send(("error", slot, f"{type(exc).__name__}: {exc}"))
-                done = time.perf_counter()
-                times.busy_ms += 1000 * (done - start)
-                times.frames += 1
-        if times.frames:
-            times.busy_ms /= times.frames
-            times.idle_ms /= max(times.frames - 1, 1)
-        results.send(("times", None, times))
+        results.send(("ready", None, None))
+        done: float | None = None
+        while True:
+            job = jobs.recv()
+            start = time.perf_counter()
+            if job is _STOP:
+                break
+            if done is not None:
+                times.idle_ms += 1000 * (start - done)
+            slot, t_s, index, h, w, width, height = job
+            try:
+                pose = est.detect_rgb(ring[slot, :h * w * 3].reshape(h, w, 3), t_s, index,
+                                      size=(width, height))
+                results.send(("pose", slot, pose))
+            except Exception as exc:  # reported to the parent, which raises it
+                results.send(("error", slot, f"{type(exc).__name__}: {exc}"))
+            done = time.perf_counter()
+            times.busy_ms += 1000 * (done - start)
+            times.frames += 1
     except Exception as exc:
         results.send(("error", None, f"{type(exc).__name__}: {exc}"))
     finally:
+        del ring  # the ring is a view on the segment: released before closing it
         shm.close()
+    if times.frames:
+        times.busy_ms /= times.frames
+        times.idle_ms /= max(times.frames - 1, 1)
+    return times
 
 
 class WorkerStopped(Exception):
@@ -107,6 +131,7 @@ class InferenceWorker:
         self.slots = slots
         self.times: WorkerTimes | None = None  # known after stop(), once results are read
         self._stopping = False
+        self._closed = False
         frame_bytes = int(np.prod(shape))
         self._shm = shared_memory.SharedMemory(create=True, size=frame_bytes * slots)
         # Flat slots: a smaller frame is still one contiguous block, as cvtColor's dst must be.
@@ -115,7 +140,9 @@ class InferenceWorker:
         self._proc = self._process.proc
         self._jobs, self._results = self._process.jobs, self._process.results
         try:
-            self._jobs.send((str(model_path), self._shm.name, shape, slots, census))
+            if self._process.loaded != (str(model_path), census):
+                self._process.load(model_path, census)  # unless told already, when warm
+            self._jobs.send(("ring", self._shm.name, shape, slots))
         except OSError:
             pass  # a process that died already: wait_ready says so
         if wait:
@@ -195,6 +222,9 @@ class InferenceWorker:
                 pass
 
     def close(self) -> None:
+        if self._closed:  # wait_ready closes a worker that failed; its owner closes it too
+            return
+        self._closed = True
         try:
             if self._proc.is_alive():
                 self.stop()
