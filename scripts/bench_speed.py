@@ -53,6 +53,21 @@ def parallel_capacity(seconds: float = 1.5) -> float:
     return rates[1] / rates[0]
 
 
+def cpu_ticks() -> tuple[int, int]:
+    """(all, stolen) CPU ticks so far: "steal" is time the hypervisor gave this VM's CPUs to
+    someone else, the main source of noise in these figures. (0, 0) where unknown."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0, 0
+    return sum(fields[:8]), fields[7] if len(fields) > 7 else 0
+
+
+def steal_since(start: tuple[int, int]) -> float:
+    now = cpu_ticks()
+    return (now[1] - start[1]) / max(now[0] - start[0], 1)
+
+
 def decode_ms(clip: Path) -> tuple[float, int]:
     cap = cv2.VideoCapture(str(clip))
     n, t0 = 0, time.perf_counter()
@@ -209,14 +224,15 @@ def main() -> None:
     # compares neighbours, and the capacity measured just before says how quiet it was.
     counts, ratios, walls = set(), [], []
     for k in range(1, args.pairs + 1):
-        here = parallel_capacity(0.5)
+        here, ticks = parallel_capacity(0.5), cpu_ticks()
         naive_s, naive_reps = naive_loop(args.clip, model, tmp / "naive.mp4")
         wall, peak, reps = analyze()
+        stolen = steal_since(ticks)
         counts |= {naive_reps, reps}
         ratios.append(naive_s / wall)
         walls.append(wall)
         print(f"naive sequential loop   {naive_s:6.2f} s  ({1000 * naive_s / n:.1f} ms/frame, "
-              f"{naive_reps} reps)   [pair {k}, capacity {here:.2f}]")
+              f"{naive_reps} reps)   [pair {k}, capacity {here:.2f}, steal {100 * stolen:.0f}%]")
         print(f"analyze (default)       {wall:6.2f} s  ({1000 * wall / n:.1f} ms/frame incl. "
               f"start-up, {reps} reps, peak {peak / 1024:.0f} MB); speedup over naive "
               f"{naive_s / wall:.2f}x")
@@ -247,6 +263,7 @@ def main() -> None:
     # Real time, then a source faster than the model so that the model is the limit.
     for speed in (1.0, max(1.0, round((1000 / inf) / fps_src * 1.3, 1))):
         inf = infer_ms(args.clip, model, 90)  # the model's speed right now, as the reference
+        ticks = cpu_ticks()
         _, _, out = run_measured(formcheck(
             "live", "--source", args.clip, "-e", "glute_bridge", "--model-path", model,
             "--no-window", "--report", tmp / "live.json", "--no-history",
@@ -261,7 +278,8 @@ def main() -> None:
         print(f"live, source {fps_src * speed:4.1f} fps (x{speed:.1f}): {fps:5.1f} fps = "
               f"{fps * inf / 1000:.2f}x the bare model (measured just before: {inf:.1f} ms), "
               f"{fps / cap_fps:.2f}x the most possible (min of model and source); "
-              f"median latency {lat:.0f} ms = {lat / inf:.2f} bare inference times")
+              f"median latency {lat:.0f} ms = {lat / inf:.2f} bare inference times "
+              f"(steal {100 * steal_since(ticks):.0f}%)")
         if here:
             print(f"    the pose process there: {float(here.group(1)):.1f} ms a frame "
                   f"(bare {inf:.1f}), waited {float(here.group(2)):.1f} ms between frames")
