@@ -84,3 +84,20 @@ def test_a_model_that_does_not_load_fails_clearly_and_leaves_no_video(videos, tm
     finally:
         warm.close()
     assert list(out.iterdir()) == []  # the video's temporary file is gone too
+
+
+def test_pose_process_told_another_census_reloads(model_path):
+    # Warm pools give the first process the census; a caller that wants none says so again,
+    # and the process takes the later load instead of mistaking it for its frame ring.
+    warm = WarmPool(1)
+    warm.load(model_path)
+    frame = np.full((120, 160, 3), 90, np.uint8)
+    try:
+        with InferenceWorker(model_path, frame.shape, slots=1, census=False,
+                             process=warm.take()) as worker:
+            worker.submit(0, frame, 0.0, 0)
+            slot, pose = worker.result(timeout=30)
+    finally:
+        warm.close()
+    assert (slot, pose.index, pose.detected) == (0, 0, False)
+    assert worker._proc.exitcode == 0

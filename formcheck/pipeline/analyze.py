@@ -91,7 +91,6 @@ def analyze_video(path: Path, spec: ExerciseSpec, model_path: Path, model_name: 
                       poses=[] if outputs.pose else None)
     decode = Stage(source, maxsize=4, name="decode")
     writer = None
-    handed = False  # once _run has the writer, it finishes the file
     try:
         # Opened before the model is waited for: its set-up (PyAV, x264) overlaps that.
         writer = _writer(session, outputs, (info.width, info.height))
@@ -109,7 +108,6 @@ def analyze_video(path: Path, spec: ExerciseSpec, model_path: Path, model_name: 
                 for worker in pool:
                     worker.wait_ready()
                 items = _via_workers(decode, pool)
-                handed = True
                 return _run(session, _checked(items, source, session), outputs, writer,
                             progress, info.frame_count)
         from formcheck.pose.estimator import PoseEstimator
@@ -121,14 +119,13 @@ def analyze_video(path: Path, spec: ExerciseSpec, model_path: Path, model_name: 
 
             inference = Stage(decode, infer, maxsize=4, name="infer")
             try:
-                handed = True
                 return _run(session, _checked(inference, source, session), outputs, writer,
                             progress, info.frame_count)
             finally:
                 inference.stop()
     finally:
-        if writer is not None and not handed:
-            writer.close()  # nothing written: no file left behind
+        if writer is not None:
+            writer.close()  # done already by _run; if it never ran, no file is left behind
         decode.stop()
         source.close()
 

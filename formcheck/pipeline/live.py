@@ -10,7 +10,6 @@ drawing never waits on the next frame's inference.
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ import numpy as np
 from formcheck.analysis.engine import Engine
 from formcheck.analysis.exercise import ExerciseSpec
 from formcheck.pipeline.display import PAUSE_KEY, QUIT_KEYS, RESET_KEY, Display, NullDisplay
+from formcheck.pipeline.pose_process import default_pose_processes
 from formcheck.pipeline.session import Interrupted, Session, SessionOutputs, sigterm_as_interrupt
 from formcheck.pipeline.stages import Sink
 from formcheck.pipeline.writer import AnnotatedVideoWriter, finish_video
@@ -214,7 +214,7 @@ def run_live(source: FrameSource, spec: ExerciseSpec, model_path: Path, model_na
     smoother = PoseSmoother()
     reason = "end of source"
     paused = False
-    use_worker = (workers or (2 if (os.cpu_count() or 1) >= 2 else 1)) >= 2
+    use_worker = (workers or default_pose_processes() + 1) >= 2
     backend = (_WorkerBackend(model_path, (info.height, info.width, 3), mailbox, warm)
                if use_worker
                else _StreamBackend(model_path, mailbox))

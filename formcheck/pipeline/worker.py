@@ -53,29 +53,31 @@ def _serve(jobs: Connection, results: Connection) -> None:
     from formcheck.pose.tasks_api import import_tasks
 
     import_tasks()
+    est = None
     try:
-        job = jobs.recv()
-        if job is _STOP:
+        while True:
+            job = jobs.recv()
+            if job is _STOP:
+                return
+            if job[0] != "load":
+                break
+            # ("load", model, census): a later one replaces the landmarker
+            try:
+                est = PoseEstimator(job[1], census=job[2])
+                est.prepare_census()
+            except Exception as exc:
+                results.send(("error", None, f"{type(exc).__name__}: {exc}"))
+                return
+        if est is None:
+            results.send(("error", None, "frames came before any model"))
             return
-        _, model_path, census = job  # ("load", model, census)
-        try:
-            est = PoseEstimator(model_path, census=census)
-            est.prepare_census()
-        except Exception as exc:
-            results.send(("error", None, f"{type(exc).__name__}: {exc}"))
-            return
-    except (EOFError, OSError):  # the parent went away before naming a model
-        return
-    try:  # from here on the process ends with os._exit: no MediaPipe teardown
-        job = jobs.recv()
-        if job is not _STOP:
-            _, shm_name, shape, slots = job  # ("ring", shared memory, frame shape, slots)
-            times = _serve_frames(est, jobs, results, shm_name, shape, slots)
-            results.send(("times", None, times))
+        _, shm_name, shape, slots = job  # ("ring", shared memory, frame shape, slots)
+        results.send(("times", None, _serve_frames(est, jobs, results, shm_name, shape, slots)))
     except (EOFError, OSError):  # the parent is gone: nobody to report to
         pass
     finally:
-        os._exit(0)
+        if est is not None:
+            os._exit(0)  # no MediaPipe teardown: the OS frees it all, and nobody waits
 
 
 def _serve_frames(est, jobs: Connection, results: Connection, shm_name: str,

@@ -10,12 +10,13 @@ libx264 fall back to its MPEG-4 Part 2 encoder."""
 from __future__ import annotations
 
 import os
-import tempfile
 from fractions import Fraction
 from pathlib import Path
 
 import cv2
 import numpy as np
+
+from formcheck.report.atomic import temp_beside
 
 # ultrafast + zerolatency: no look-ahead or B-frames, the least CPU a frame. CRF 26: ~4 Mbit/s
 # for a 1080x1920 clip, half what OpenCV's mp4v made, with the overlay's text still crisp.
@@ -39,14 +40,9 @@ class AnnotatedVideoWriter:
         import av
 
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=".mp4",
-                                   dir=self.path.parent)
-        os.close(fd)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; the video is the user's
-        self._tmp = Path(tmp)
+        self._tmp = temp_beside(self.path, ".mp4")
+        self._out = None
+        self._closed = False
         self.size = size
         # 4:2:0 chroma needs even sides: an odd last row or column is left out.
         self._even = (size[0] // 2 * 2, size[1] // 2 * 2)
@@ -69,6 +65,8 @@ class AnnotatedVideoWriter:
             stream.codec_context.thread_count = 1
             self._stream = stream
         except Exception as exc:
+            if self._out is not None:
+                self._out.close()
             self._tmp.unlink(missing_ok=True)
             raise VideoWriterError(f"{self.path}: cannot open a video writer: {exc}") from exc
         self._av = av
@@ -86,7 +84,11 @@ class AnnotatedVideoWriter:
         self.frames += 1
 
     def close(self) -> Path:
-        """Finish the file and move it into place (also after an interruption)."""
+        """Finish the file and move it into place (also after an interruption); with no
+        frame written, leave no file. Closing again does nothing."""
+        if self._closed:
+            return self.path
+        self._closed = True
         try:
             if self.frames:
                 for packet in self._stream.encode():  # flush the encoder

@@ -281,6 +281,21 @@ def adherence_text(h: ExerciseHistory, short: bool = False) -> str:
     return f"{h.adherence:.0%} ({h.periods_met} of {h.periods_due} {unit})"
 
 
+def target_lines(h: ExerciseHistory) -> list[str]:
+    """What was prescribed and how far it was met: under each exercise in the terminal and
+    in the HTML page."""
+    rx = prescription_text(h.prescription, frequency=False)
+    lines = [f"prescription: {rx + '; ' if rx else ''}{frequency_text(h)}"]
+    if h.target_reps:
+        lines.append(f"sessions with {h.target_reps} reps per side (sets × reps): "
+                     f"{h.sessions_at_target} of {h.sessions}")
+    if h.hold_target_s:
+        lines.append(f"holds of at least {h.hold_target_s:g} s: {h.holds_at_target} of "
+                     f"{h.holds_total}")
+    lines.append(f"adherence to {frequency_text(h)}: {adherence_text(h)}")
+    return lines
+
+
 def _overview(summaries: Sequence[ExerciseHistory]) -> Table:
     table = Table(title=Text("Sessions and adherence", style="bold"), title_justify="left",
                   caption="Full: sessions with the prescribed sets × reps. "
@@ -316,17 +331,8 @@ def render_history(summaries: Sequence[ExerciseHistory], console: Console) -> No
         console.print()
     for h in summaries:
         console.print(_days(h))
-        rx = prescription_text(h.prescription, frequency=False)
-        console.print(Text(f"  prescription: {rx + '; ' if rx else ''}{frequency_text(h)}",
-                           style="dim"))
-        if h.target_reps:
-            console.print(Text(f"  sessions with {h.target_reps} reps per side (sets × reps): "
-                               f"{h.sessions_at_target} of {h.sessions}", style="dim"))
-        if h.hold_target_s:
-            console.print(Text(f"  holds of at least {h.hold_target_s:g} s: "
-                               f"{h.holds_at_target} of {h.holds_total}", style="dim"))
-        console.print(Text(f"  adherence to {frequency_text(h)}: {adherence_text(h)}",
-                           style="dim"))
+        for line in target_lines(h):
+            console.print(Text(f"  {line}", style="dim"))
         if h.balance:
             console.print(Text(f"  {h.balance}", style="yellow"))
         console.print()

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from formcheck.report.history import ExerciseHistory, adherence_text, frequency_text
+from formcheck.report.history import ExerciseHistory, adherence_text, target_lines
 from formcheck.report.html import e
-from formcheck.report.terminal import prescription_text
 
 
 def _overview(summaries: Sequence[ExerciseHistory]) -> str:
@@ -30,15 +29,7 @@ def _overview(summaries: Sequence[ExerciseHistory]) -> str:
 
 
 def _exercise(h: ExerciseHistory) -> str:
-    rx = prescription_text(h.prescription, frequency=False)
-    lines = [f"Prescription: {rx + '; ' if rx else ''}{frequency_text(h)}",
-             f"Adherence to {frequency_text(h)}: {adherence_text(h)}"]
-    if h.target_reps:
-        lines.append(f"Sessions with {h.target_reps} reps per side (sets × reps): "
-                     f"{h.sessions_at_target} of {h.sessions}")
-    if h.hold_target_s:
-        lines.append(f"Holds of at least {h.hold_target_s:g} s: {h.holds_at_target} of "
-                     f"{h.holds_total}")
+    lines = [line[:1].upper() + line[1:] for line in target_lines(h)]
     met = {True: "<span class=yes>yes</span>", False: "<span class=no>no</span>"}
     days = "".join(
         f"<tr><td>{d.day.isoformat()}</td><td class=n>{d.sessions}</td><td class=n>{d.reps}"
