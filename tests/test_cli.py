@@ -71,7 +71,16 @@ def test_video_commands_start_their_pose_processes_first(monkeypatch):
     from formcheck.pipeline import pose_process as worker
 
     started: list[int] = []
-    monkeypatch.setattr(worker, "WarmPool", lambda n: started.append(n) or n)
+
+    class Pool:
+        def __init__(self, n):
+            self.n, self.loads = n, []
+            started.append(n)
+
+        def load(self, path):
+            self.loads.append(path)
+
+    monkeypatch.setattr(worker, "WarmPool", Pool)
     monkeypatch.setattr(worker, "default_pose_processes", lambda: 2)
     cases = {
         ("analyze", "clip.mp4", "-e", "glute_bridge"): 2,
@@ -88,9 +97,40 @@ def test_video_commands_start_their_pose_processes_first(monkeypatch):
     for argv, expected in cases.items():
         started.clear()
         got = app_module._warm_pool(list(argv))
-        assert got == expected, argv
+        assert (got.n if got else None) == expected, argv
         assert started == ([] if expected is None else [expected]), argv
     monkeypatch.setattr(worker, "default_pose_processes", lambda: 0)  # a single core
     assert app_module._warm_pool(["analyze", "clip.mp4"]) is None
     assert app_module._warm_pool(["live"]) is None
-    assert app_module._warm_pool(["live", "--workers", "2"]) == 1
+    assert app_module._warm_pool(["live", "--workers", "2"]).n == 1
+
+
+def test_pose_processes_are_told_the_likely_model_at_once(monkeypatch, tmp_path):
+    """The cached model of --model (or --model-path as given) is named to the pose processes
+    before the command line is parsed; nothing is named when there is no such file."""
+    from formcheck.cli import app as app_module
+    from formcheck.pipeline import pose_process as worker
+
+    class Pool:
+        def __init__(self, n):
+            self.loads = []
+
+        def load(self, path):
+            self.loads.append(path)
+
+    monkeypatch.setattr(worker, "WarmPool", Pool)
+    monkeypatch.setattr(worker, "default_pose_processes", lambda: 2)
+    monkeypatch.setenv("FORMCHECK_MODEL_DIR", str(tmp_path))
+    (tmp_path / "pose_landmarker_full.task").write_bytes(b"x")
+    own = tmp_path / "mine.task"
+    own.write_bytes(b"x")
+    cases = {
+        ("analyze", "clip.mp4"): [tmp_path / "pose_landmarker_full.task"],
+        ("analyze", "clip.mp4", "--model", "heavy"): [],  # not prepared yet
+        ("analyze", "clip.mp4", "--model=tiny"): [],  # typer reports the bad value
+        ("analyze", "clip.mp4", "--model-path", str(own)): [own],
+        ("analyze", "clip.mp4", f"--model-path={tmp_path / 'none.task'}"): [],
+        ("live", "--model", "full"): [tmp_path / "pose_landmarker_full.task"],
+    }
+    for argv, loads in cases.items():
+        assert app_module._warm_pool(list(argv)).loads == loads, argv

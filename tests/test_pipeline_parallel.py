@@ -47,8 +47,8 @@ def test_worker_process_equals_in_process(videos, model_path, tmp_path, clip, ex
 
 def test_unused_started_processes_are_ended():
     warm = WarmPool(2)
-    procs = [p.proc for p in warm._procs]
-    assert all(p.is_alive() for p in procs)
+    procs = [p.proc for p in warm.started()]
+    assert len(procs) == 2 and all(p.is_alive() for p in procs)
     warm.close()
     assert not any(p.is_alive() for p in procs)
     assert warm.take() is None
@@ -101,3 +101,37 @@ def test_pose_process_told_another_census_reloads(model_path):
         warm.close()
     assert (slot, pose.index, pose.detected) == (0, 0, False)
     assert worker._proc.exitcode == 0
+
+
+def test_a_guessed_model_that_fails_is_forgotten_once_the_right_one_loads(model_path, tmp_path):
+    # The command line names the cached model before checking it; if that guess does not
+    # load, the checked model named next does, and frames queued before it was ready wait.
+    bad = tmp_path / "stale.task"
+    bad.write_bytes(b"not a model")
+    warm = WarmPool(1)
+    warm.load(bad)
+    warm.load(model_path)
+    frame = np.full((120, 160, 3), 90, np.uint8)
+    try:
+        with InferenceWorker(model_path, frame.shape, slots=2, census=True, wait=False,
+                             process=warm.take()) as worker:
+            worker.submit(0, frame, 0.0, 0)
+            worker.submit(1, frame, 1 / 30, 1)
+            got = [worker.result(timeout=60) for _ in range(2)]
+    finally:
+        warm.close()
+    assert [(slot, pose.index) for slot, pose in got] == [(0, 0), (1, 1)]
+    assert worker._proc.exitcode == 0
+
+
+def test_pose_processes_come_from_the_fork_server_where_there_is_one():
+    import multiprocessing
+
+    warm = WarmPool(2)
+    try:
+        procs = warm.started()
+        if "forkserver" in multiprocessing.get_all_start_methods():
+            assert all(type(p.proc).__name__ == "ForkServerProcess" for p in procs)
+        assert all(p.proc.is_alive() for p in procs)
+    finally:
+        warm.close()

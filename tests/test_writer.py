@@ -63,16 +63,37 @@ def test_no_frames_leaves_no_file(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_without_libx264_it_falls_back_to_mpeg4(tmp_path, monkeypatch):
-    monkeypatch.setattr(writer_module, "_has_encoder", lambda av, name: False)
-    w = AnnotatedVideoWriter(tmp_path / "m.mp4", 25, (320, 240))
-    frames = _frames(10)
+def _through(w: AnnotatedVideoWriter, n: int) -> tuple[list[np.ndarray], list[np.ndarray], str]:
+    """Write n frames with `w`; (frames written, frames read back, codec)."""
+    frames = _frames(n)
     for f in frames:
         w.write(f)
     w.close()
-    got, codec, _ = _read_back(tmp_path / "m.mp4")
+    got, codec, _ = _read_back(w.path)
+    return frames, got, codec
+
+
+def test_without_libx264_it_falls_back_to_mpeg4(tmp_path, monkeypatch):
+    monkeypatch.setattr(writer_module, "_has_encoder", lambda av, name: False)
+    frames, got, codec = _through(AnnotatedVideoWriter(tmp_path / "m.mp4", 25, (320, 240)), 10)
     assert codec == "mpeg4" and len(got) == 10
     assert cv2.PSNR(frames[3], got[3]) > 30
+
+
+def test_a_pyav_that_cannot_wrap_yuv_arrays_copies_them(tmp_path):
+    class NoWrap:  # as a PyAV whose from_numpy_buffer does not know yuv420p
+        from_ndarray = staticmethod(av.VideoFrame.from_ndarray)
+
+        @staticmethod
+        def from_numpy_buffer(array, format):
+            raise ValueError(f"Conversion from numpy array with format `{format}` is not yet "
+                             "supported")
+
+    w = AnnotatedVideoWriter(tmp_path / "c.mp4", 30, (320, 240))
+    w._av = type("AvWithoutWrap", (), {"VideoFrame": NoWrap})
+    frames, got, codec = _through(w, 5)
+    assert codec == "h264" and len(got) == 5
+    assert all(cv2.PSNR(a, b) > 30 for a, b in zip(frames, got, strict=True))
 
 
 def test_unwritable_or_degenerate_target_is_a_clear_error(tmp_path):

@@ -14,7 +14,7 @@ import threading
 
 NOISE = re.compile(
     rb"^(?:[WI]\d{4} \d+:\d+:\d+\.\d+\s+\d+ \S+:\d+\] .*"
-    rb"|INFO: Created TensorFlow Lite .*"
+    rb"|(?:INFO: )*Created TensorFlow Lite .*"  # two processes' writes can interleave
     rb"|WARNING: Logging before InitGoogle\(\) is written to STDERR"
     rb"|WARNING: All log messages before absl::InitializeLog\(\) .*"
     rb"|\[[\w,]+ @ 0x[0-9a-f]+\] .*"  # FFmpeg decoder diagnostics on damaged files
@@ -28,21 +28,48 @@ def quiet_environment() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
-def filter_native_stderr() -> None:
+class StderrFilter:
+    """File descriptor 2 routed through a pipe to a thread that drops native noise."""
+
+    END = b"\0formcheck: end of native stderr\0\n"
+
+    def __init__(self, real: int, read_end: int):
+        self._real = real
+        self._thread = threading.Thread(target=self._pump, args=(read_end,),
+                                        name="stderr-filter", daemon=True)
+        self._thread.start()
+
+    def _pump(self, read_end: int) -> None:
+        with os.fdopen(read_end, "rb") as pipe:
+            for line in pipe:
+                end = line.endswith(self.END)  # after a child's unfinished line, maybe
+                if end:
+                    line = line[:-len(self.END)]
+                if line and not NOISE.match(line.rstrip(b"\r\n")):
+                    os.write(self._real, line)
+                if end:
+                    return
+
+    def close(self, timeout: float = 1.0) -> None:
+        """Pass on what is still in the pipe, then put the real stderr back on fd 2. An
+        end mark rather than the pipe's end: child processes (multiprocessing's resource
+        tracker) hold the pipe open until this process has exited."""
+        try:
+            os.write(2, self.END)
+        except OSError:
+            pass
+        self._thread.join(timeout)
+        os.dup2(self._real, 2)
+
+
+def filter_native_stderr() -> StderrFilter | None:
     try:
         real = os.dup(2)
         read_end, write_end = os.pipe()
     except OSError:
-        return
+        return None
     os.dup2(write_end, 2)
     os.close(write_end)
     sys.stderr = os.fdopen(os.dup(real), "w", buffering=1, encoding="utf-8",
                            errors="replace")
-
-    def pump() -> None:
-        with os.fdopen(read_end, "rb") as pipe:
-            for line in pipe:
-                if not NOISE.match(line.rstrip(b"\r\n")):
-                    os.write(real, line)
-
-    threading.Thread(target=pump, name="stderr-filter", daemon=True).start()
+    return StderrFilter(real, read_end)

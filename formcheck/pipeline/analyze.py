@@ -99,14 +99,13 @@ def analyze_video(path: Path, spec: ExerciseSpec, model_path: Path, model_name: 
             from formcheck.pipeline.worker import InferenceWorker
 
             with contextlib.ExitStack() as stack:
-                # Start them all, then wait: their start-ups overlap.
+                # Started together so that their start-ups overlap; _via_workers gives
+                # them frames before they are ready.
                 pool = [stack.enter_context(InferenceWorker(
                     model_path, (info.height, info.width, 3), census=(i == 0), wait=False,
                     process=warm.take() if warm else None))
                     for i in range(n - 1)]
                 stack.callback(lambda: [w.stop() for w in pool])  # all end at once
-                for worker in pool:
-                    worker.wait_ready()
                 items = _via_workers(decode, pool)
                 return _run(session, _checked(items, source, session), outputs, writer,
                             progress, info.frame_count)
@@ -134,11 +133,21 @@ def _via_workers(frames: Iterable[Frame], pool: list) -> Iterator[tuple[np.ndarr
     """Keep the inference processes busy. Frames go round-robin to the workers (each tracks
     every n-th frame, so every core works on one video with no seams and no buffering),
     each worker a few frames ahead of the results we hand on, in frame order. A worker's
-    slot is free again once its result is back: we draw on our own BGR frame."""
+    slot is free again once its result is back: we draw on our own BGR frame.
+
+    The first frames are queued before the workers are ready, so that each starts on them
+    as soon as it is; nothing is handed on until all are (one that fails to start then
+    leaves no half-made output)."""
     inflight: deque[tuple[int, int, Frame]] = deque()
     depth = sum(w.slots for w in pool)
+    started = False
 
     def handed_on() -> tuple[np.ndarray, PoseFrame]:
+        nonlocal started
+        if not started:
+            for worker in pool:
+                worker.wait_ready()
+            started = True
         wi, slot, frame = inflight.popleft()
         got, pose = pool[wi].result()
         assert got == slot, "each worker answers in submission order"

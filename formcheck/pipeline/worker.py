@@ -53,7 +53,7 @@ def _serve(jobs: Connection, results: Connection) -> None:
     from formcheck.pose.tasks_api import import_tasks
 
     import_tasks()
-    est = None
+    est, failed = None, "frames came before any model"
     try:
         while True:
             job = jobs.recv()
@@ -61,15 +61,17 @@ def _serve(jobs: Connection, results: Connection) -> None:
                 return
             if job[0] != "load":
                 break
-            # ("load", model, census): a later one replaces the landmarker
+            # ("load", model, census): a later one replaces the landmarker. A load that
+            # fails is reported only if no later one works: the first may be a guess made
+            # before the command line checked the model (see WarmPool.load).
+            est = None
             try:
                 est = PoseEstimator(job[1], census=job[2])
                 est.prepare_census()
             except Exception as exc:
-                results.send(("error", None, f"{type(exc).__name__}: {exc}"))
-                return
+                est, failed = None, f"{type(exc).__name__}: {exc}"
         if est is None:
-            results.send(("error", None, "frames came before any model"))
+            results.send(("error", None, failed))
             return
         _, shm_name, shape, slots = job  # ("ring", shared memory, frame shape, slots)
         results.send(("times", None, _serve_frames(est, jobs, results, shm_name, shape, slots)))
@@ -132,6 +134,7 @@ class InferenceWorker:
                  census: bool = True, wait: bool = True, process: PoseProcess | None = None):
         self.slots = slots
         self.times: WorkerTimes | None = None  # known after stop(), once results are read
+        self._ready = False
         self._stopping = False
         self._closed = False
         frame_bytes = int(np.prod(shape))
@@ -151,6 +154,10 @@ class InferenceWorker:
             self.wait_ready()
 
     def wait_ready(self) -> None:
+        """Wait until the process has its model and ring (frames may be submitted before:
+        they wait in the pipe); raise if it failed to start."""
+        if self._ready:
+            return
         try:
             kind, _, info = self._get(timeout=120)
         except (RuntimeError, TimeoutError) as exc:
@@ -159,6 +166,7 @@ class InferenceWorker:
         if kind != "ready":
             self.close()
             raise RuntimeError(f"pose worker failed to start: {info}")
+        self._ready = True
 
     def _get(self, timeout: float | None = None):
         while True:
@@ -197,7 +205,10 @@ class InferenceWorker:
              size: tuple[int, int]) -> None:
         """Queue the frame staged in `slot` ((height, width) as staged) for inference; the
         pose is reported for a frame of `size` (width, height), the caller's own."""
-        self._jobs.send((slot, t_s, index, *staged, *size))
+        try:
+            self._jobs.send((slot, t_s, index, *staged, *size))
+        except OSError:
+            pass  # the process is gone: wait_ready or result says why
 
     def submit(self, slot: int, image: np.ndarray, t_s: float, index: int) -> None:
         """Stage `image` in `slot` and queue it for inference."""
@@ -206,6 +217,7 @@ class InferenceWorker:
 
     def result(self, timeout: float | None = None) -> tuple[int, PoseFrame]:
         """The next result, in submission order: (slot, pose). WorkerStopped after stop()."""
+        self.wait_ready()
         kind, slot, payload = self._get(timeout)
         if kind == "times":
             self.times = payload

@@ -72,12 +72,21 @@ class AnnotatedVideoWriter:
         self._av = av
         self.frames = 0
 
+    def _frame_of(self, yuv: np.ndarray):
+        """Wrap the I420 array as a frame without copying it (half the writer's own cost
+        a frame at 1080p: PyAV's from_ndarray copies row by row); the frame holds the
+        array, which is new each frame. PyAV builds that cannot wrap yuv420p copy."""
+        try:
+            return self._av.VideoFrame.from_numpy_buffer(yuv, format="yuv420p")
+        except (AttributeError, ValueError, TypeError):
+            return self._av.VideoFrame.from_ndarray(yuv, format="yuv420p")
+
     def write(self, image: np.ndarray) -> None:
         if (image.shape[1], image.shape[0]) != self.size:
             image = cv2.resize(image, self.size)
         w, h = self._even
         yuv = cv2.cvtColor(image[:h, :w], cv2.COLOR_BGR2YUV_I420)
-        frame = self._av.VideoFrame.from_ndarray(yuv, format="yuv420p")
+        frame = self._frame_of(yuv)
         frame.pts = self.frames
         for packet in self._stream.encode(frame):
             self._out.mux(packet)
