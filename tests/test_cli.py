@@ -89,7 +89,8 @@ def test_video_commands_start_their_pose_processes_first(monkeypatch):
         ("analyze", "clip.mp4", "--workers", "1"): None,
         ("analyze", "clip.mp4", "--workers", "lots"): None,  # typer reports the bad value
         ("analyze", "track.npz", "-e", "glute_bridge"): None,
-        ("live", "--source", "clip.mp4"): 1,
+        ("live", "--source", "clip.mp4"): 2,
+        ("live", "--workers", "2"): 1,
         ("live", "--workers", "1"): None,
         ("exercises",): None,
         ("analyze", "--help"): None,

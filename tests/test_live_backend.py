@@ -1,5 +1,6 @@
-"""Live hand-off to the pose process, with a scripted stand-in for the process: the newest
-frame waits (staged) while the model is busy and goes out the moment the result is back."""
+"""Live hand-off to the pose processes, with scripted stand-ins for them: the newest frame
+goes to an idle process, or waits (staged) while all are busy and goes out the moment a
+result is back; results reach the overlay in frame order."""
 
 from __future__ import annotations
 
@@ -21,25 +22,29 @@ class ScriptedWorker:
         self.staged: dict[int, int] = {}  # slot -> frame index staged there
         self.sent: list[tuple[int, int]] = []  # (slot, frame index)
         self.answers: queue.Queue = queue.Queue()
+        self.flying: set[int] = set()  # slots sent and not answered yet
         self.sent_event = threading.Event()
 
     def stage(self, slot, image, max_side=None):
-        assert slot not in {s for s, _ in self.in_flight()}, "a slot in flight was overwritten"
+        assert slot not in self.flying, "a slot in flight was overwritten"
         self.staged[slot] = int(image[0, 0, 0])
         return image.shape[:2]
 
+    def wait_ready(self):
+        pass
+
     def send(self, slot, t_s, index, staged, size):
         assert self.staged[slot] == index
+        assert not self.flying, "one frame in flight per process"
+        self.flying.add(slot)
         self.sent.append((slot, index))
         self.sent_event.set()
-
-    def in_flight(self):
-        return self.sent[len(self.sent) - 1:] if self.sent else []
 
     def result(self, timeout=None):
         item = self.answers.get()
         if item is None:
             raise worker.WorkerStopped
+        self.flying.discard(item[0])
         return item
 
     def stop(self):
@@ -57,7 +62,7 @@ def test_newest_frame_goes_as_soon_as_the_model_is_free(monkeypatch):
     monkeypatch.setattr(worker, "InferenceWorker", ScriptedWorker)
     mailbox = live._Mailbox()
     backend = live._WorkerBackend("model", (4, 4, 3), mailbox)
-    fake = backend._worker
+    fake = backend._workers[0]
     try:
         assert backend.offer(_frame(0), 0.0) == 0
         assert [i for _, i in fake.sent] == [0]  # idle model: sent at once
@@ -81,6 +86,39 @@ def test_newest_frame_goes_as_soon_as_the_model_is_free(monkeypatch):
         assert fake.sent_event.wait(2)
         assert fake.sent[-1][1] == 39
         assert mailbox.get(timeout=2)[0] == "pose-3"
+    finally:
+        backend.close()
+
+
+def test_two_processes_take_turns_and_results_go_on_in_frame_order(monkeypatch):
+    monkeypatch.setattr(worker, "InferenceWorker", ScriptedWorker)
+    mailbox = live._Mailbox()
+    backend = live._WorkerBackend("model", (4, 4, 3), mailbox, processes=2)
+    a, b = backend._workers
+    try:
+        # Both idle: 0 to the first, 1 to the second, nothing waits or is dropped.
+        assert backend.offer(_frame(0), 0.0) == 0
+        assert backend.offer(_frame(1), 0.1) == 0
+        assert [i for _, i in a.sent] == [0] and [i for _, i in b.sent] == [1]
+        # Both busy: 2 waits on the one that started first (a); 3 replaces it there.
+        assert backend.offer(_frame(2), 0.2) == 0
+        assert backend.offer(_frame(3), 0.3) == 1
+        a.sent_event.clear()
+        # b finishes first (a is slow, e.g. counting people): its result goes on at once.
+        b.answers.put((b.sent[0][0], "pose-1"))
+        assert mailbox.get(timeout=2)[0] == "pose-1"
+        # a's older result is dropped, not shown after a newer one; 3 goes out on a.
+        a.answers.put((a.sent[0][0], "pose-0"))
+        assert a.sent_event.wait(2)
+        assert [i for _, i in a.sent] == [0, 3]
+        assert mailbox.get(timeout=0.3) is None
+        # b is idle again: the next frame goes straight there.
+        assert backend.offer(_frame(4), 0.4) == 0
+        assert [i for _, i in b.sent] == [1, 4]
+        b.answers.put((b.sent[1][0], "pose-4"))
+        assert mailbox.get(timeout=2)[0] == "pose-4"
+        a.answers.put((a.sent[1][0], "pose-3"))  # older than 4: dropped as well
+        assert mailbox.get(timeout=0.3) is None
     finally:
         backend.close()
 

@@ -41,13 +41,16 @@ def _warm_pool(argv: list[str]):
     workers = (int(value) if value.isdigit() else 1) if value is not None else 0
     if workers == 1 or any(w.lower().endswith(".npz") for w in words[1:]):
         return None  # in-process inference, or a saved track: no model at all
-    from formcheck.pipeline.pose_process import WarmPool, default_pose_processes
+    from formcheck.pipeline.pose_process import (
+        WarmPool,
+        default_pose_processes,
+        live_pose_processes,
+    )
 
-    auto = default_pose_processes()  # 0 on a single core: inference stays in-process
     if words[0] == "live":
-        n = 1 if workers or auto else 0
-    else:
-        n = workers - 1 if workers else auto
+        n = live_pose_processes(workers)
+    else:  # 0 on a single core: inference stays in-process
+        n = workers - 1 if workers else default_pose_processes()
     if n <= 0:
         return None
     pool = WarmPool(n)

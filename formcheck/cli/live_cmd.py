@@ -40,8 +40,9 @@ def live(
     save_pose: Path = typer.Option(None, "--save-pose", help="Save the landmark track (.npz)."),
     no_history: bool = typer.Option(False, "--no-history", help="Don't file the report in "
                                     "the history folder."),
-    workers: int = typer.Option(0, "--workers", help="1 = pose inference in this process "
-                                "(LIVE_STREAM); 2 = in its own process; 0 = auto."),
+    workers: int = typer.Option(0, "--workers", help="Processes in all: 1 = pose inference "
+                                "in this process (LIVE_STREAM); N = N-1 pose processes taking "
+                                "turns; 0 = auto (two pose processes on 2+ cores)."),
     source_speed: float = typer.Option(1.0, "--source-speed", hidden=True,
                                        help="Play --source this much faster (benchmarks)."),
 ) -> None:

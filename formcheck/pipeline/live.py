@@ -21,7 +21,7 @@ import numpy as np
 from formcheck.analysis.engine import Engine
 from formcheck.analysis.exercise import ExerciseSpec
 from formcheck.pipeline.display import PAUSE_KEY, QUIT_KEYS, RESET_KEY, Display, NullDisplay
-from formcheck.pipeline.pose_process import default_pose_processes
+from formcheck.pipeline.pose_process import live_pose_processes
 from formcheck.pipeline.session import Interrupted, Session, SessionOutputs, sigterm_as_interrupt
 from formcheck.pipeline.stages import Sink
 from formcheck.pipeline.writer import AnnotatedVideoWriter, finish_video
@@ -89,81 +89,121 @@ POSE_MAX_SIDE = 960
 
 
 class _WorkerBackend:
-    """A pose process (see worker.py): inference runs beside capture and drawing without
-    sharing this process's GIL. One frame in flight. Each frame captured meanwhile is
-    converted into a spare slot at once, replacing the one waiting before it (dropped), so
-    the moment a result is back the newest frame goes out with a message of a few bytes:
-    the model never idles for a capture or a copy."""
+    """Pose processes (see worker.py): inference runs beside capture and drawing without
+    sharing this process's GIL, each process with at most one frame in flight. A captured
+    frame is converted at once into a spare slot of an idle process and sent, or, when all
+    are busy, of the one that started first, where it waits, replacing the frame waiting
+    before it (dropped): the moment that process's result is back the newest frame goes out
+    with a message of a few bytes, so the model never idles for a capture or a copy.
+
+    With one process a frame waits up to a whole inference whenever the model is about as
+    slow as the camera; with two taking turns (the default on two or more cores) it rarely
+    waits at all, so the overlay is about one inference behind the camera. Each process's
+    landmarker tracks the frames it is given; results older than one already handed on are
+    dropped, so the session always moves forward in time."""
 
     def __init__(self, model_path: Path, shape: tuple[int, int, int], mailbox: _Mailbox,
-                 warm=None):
+                 warm=None, processes: int = 1):
         from formcheck.pipeline.worker import InferenceWorker
 
         self.error: BaseException | None = None
-        # Three slots: one in flight, one waiting, one being filled.
-        self._worker = InferenceWorker(model_path, shape, slots=3, census=True,
-                                       process=warm.take() if warm else None)
-        self._free = list(range(self._worker.slots))
+        # Three slots each: one in flight, one waiting, one being filled.
+        self._workers = [InferenceWorker(model_path, shape, slots=3, census=(i == 0),
+                                         wait=False, process=warm.take() if warm else None)
+                         for i in range(processes)]
+        for w in self._workers:  # started together, so their start-ups overlap
+            w.wait_ready()
+        self._free = [list(range(w.slots)) for w in self._workers]
         self._lock = threading.Lock()
-        self._waiting: tuple | None = None  # (slot, frame, captured_at, staged): next to go
-        self._in_flight: tuple[int, float, np.ndarray] | None = None  # slot, captured_at, image
+        self._waiting: tuple | None = None  # (worker, slot, frame, captured_at, staged)
+        # Per worker: (slot, frame, captured_at) in flight, or None when idle.
+        self._in_flight: list[tuple | None] = [None] * processes
+        self._sent_at = [0] * processes  # order of sending, to find the busy one started first
+        self._sends = 0
+        self._handed_on = -1  # index of the newest frame whose result went to the mailbox
         self._mailbox = mailbox
-        self._thread = threading.Thread(target=self._collect, name="pose-results", daemon=True)
-        self._thread.start()
+        self._threads = [threading.Thread(target=self._collect, args=(wi,),
+                                          name=f"pose-results-{wi}", daemon=True)
+                         for wi in range(processes)]
+        for t in self._threads:
+            t.start()
+
+    def _target(self) -> int:
+        """Under the lock: an idle process, else the busy one that started first."""
+        for wi, flight in enumerate(self._in_flight):
+            if flight is None:
+                return wi
+        return min(range(len(self._workers)), key=self._sent_at.__getitem__)
 
     def offer(self, frame, captured_at: float) -> int:
         """Take a captured frame; returns how many frames this dropped (0 or 1)."""
         with self._lock:
-            if not self._free:
+            wi = self._target()
+            if not self._free[wi]:
                 return 1
-            slot = self._free.pop()
+            slot = self._free[wi].pop()
         # Outside the lock: a result may land meanwhile.
-        staged = self._worker.stage(slot, frame.image, POSE_MAX_SIDE)
+        staged = self._workers[wi].stage(slot, frame.image, POSE_MAX_SIDE)
         with self._lock:
             dropped = 0
             if self._waiting is not None:
-                self._free.append(self._waiting[0])
+                self._free[self._waiting[0]].append(self._waiting[1])
                 dropped = 1
-            self._waiting = (slot, frame, captured_at, staged)
+            self._waiting = (wi, slot, frame, captured_at, staged)
             self._send()
         return dropped
 
     def _send(self) -> None:
-        """Under the lock: start the waiting frame if the model is idle."""
-        if self._in_flight is not None or self._waiting is None:
+        """Under the lock: start the waiting frame if its process is idle."""
+        if self._waiting is None or self._in_flight[self._waiting[0]] is not None:
             return
-        (slot, frame, captured_at, staged), self._waiting = self._waiting, None
-        self._in_flight = (slot, captured_at, frame.image)
+        (wi, slot, frame, captured_at, staged), self._waiting = self._waiting, None
+        self._in_flight[wi] = (slot, frame, captured_at)
+        self._sends += 1
+        self._sent_at[wi] = self._sends
         h, w = frame.image.shape[:2]
-        self._worker.send(slot, frame.t_s, frame.index, staged, (w, h))
+        self._workers[wi].send(slot, frame.t_s, frame.index, staged, (w, h))
 
-    def _collect(self) -> None:
+    def _collect(self, wi: int) -> None:
         from formcheck.pipeline.worker import WorkerStopped
 
         while True:
             try:
-                slot, pose = self._worker.result()
+                slot, pose = self._workers[wi].result()
             except WorkerStopped:
                 return
             except RuntimeError as exc:
                 self.error = exc
                 return
             with self._lock:
-                sent, captured_at, image = self._in_flight
-                assert sent == slot, "one frame in flight"
-                self._in_flight = None
-                self._free.append(slot)
+                sent, frame, captured_at = self._in_flight[wi]
+                assert sent == slot, "one frame in flight per process"
+                self._in_flight[wi] = None
+                self._free[wi].append(slot)
                 self._send()
-            self._mailbox.put((pose, image, captured_at))
+                if frame.index > self._handed_on:  # under the lock: in frame order
+                    self._handed_on = frame.index
+                    self._mailbox.put((pose, frame.image, captured_at))
 
     @property
     def times(self):
-        return self._worker.times
+        """The pose processes' times, together (None until they have stopped)."""
+        from formcheck.pipeline.worker import WorkerTimes
+
+        done = [w.times for w in self._workers if w.times is not None and w.times.frames]
+        if not done:
+            return None
+        frames = sum(t.frames for t in done)
+        return WorkerTimes(frames, sum(t.busy_ms * t.frames for t in done) / frames,
+                           sum(t.idle_ms * t.frames for t in done) / frames)
 
     def close(self) -> None:
-        self._worker.stop()
-        self._thread.join(timeout=5)  # it reads the last results and the process's times
-        self._worker.close()
+        for w in self._workers:
+            w.stop()
+        for t in self._threads:
+            t.join(timeout=5)  # each reads its last results and its process's times
+        for w in self._workers:
+            w.close()
 
 
 class _Mailbox:
@@ -193,8 +233,8 @@ def run_live(source: FrameSource, spec: ExerciseSpec, model_path: Path, model_na
              side: str | None, outputs: SessionOutputs, display: Display | None = None,
              mirror: bool = False, overlay=None, workers: int | None = None,
              warm=None) -> LiveResult:
-    """workers=1: in-process LIVE_STREAM landmarker; otherwise (default on 2+ cores) a pose
-    process, taken from the WarmPool `warm` when one was started ahead."""
+    """workers=1: in-process LIVE_STREAM landmarker; otherwise pose processes (see
+    live_pose_processes), taken from the WarmPool `warm` when it has them started ahead."""
     from formcheck.overlay import Overlay
 
     display = display or NullDisplay()
@@ -214,9 +254,10 @@ def run_live(source: FrameSource, spec: ExerciseSpec, model_path: Path, model_na
     smoother = PoseSmoother()
     reason = "end of source"
     paused = False
-    use_worker = (workers or default_pose_processes() + 1) >= 2
-    backend = (_WorkerBackend(model_path, (info.height, info.width, 3), mailbox, warm)
-               if use_worker
+    processes = live_pose_processes(workers)
+    backend = (_WorkerBackend(model_path, (info.height, info.width, 3), mailbox, warm,
+                              processes)
+               if processes
                else _StreamBackend(model_path, mailbox))
     with contextlib.closing(backend):
 

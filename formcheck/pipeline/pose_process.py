@@ -1,8 +1,8 @@
 """Pose processes started ahead of their work, and how many a video gets.
 
 This module is light on purpose (no numpy, OpenCV or MediaPipe): the command line imports it
-first thing and starts the processes, which then import MediaPipe while the command line
-imports everything else. The work they do once given a job is in worker.py.
+first thing and starts the processes, whose start-up then overlaps the command line's own
+imports. The work they do once given a job is in worker.py.
 
 Where the platform has it, the processes are forked by multiprocessing's fork server, which
 imports numpy, OpenCV and MediaPipe once (pose_preload.py) for all of them: every further
@@ -56,6 +56,15 @@ def default_pose_processes() -> int:
     decodes, draws and encodes; none on a single core."""
     cores = os.cpu_count() or 1
     return min(cores, 4) if cores >= 2 else 0
+
+
+def live_pose_processes(workers: int | None) -> int:
+    """Pose processes for a live session: `workers` - 1 when given (processes in all, as for
+    analyze), else two on two or more cores (taking turns, so that a frame rarely waits for
+    the model: see live.py), none on one core (the landmarker's own LIVE_STREAM mode)."""
+    if workers:
+        return workers - 1
+    return min(2, default_pose_processes())
 
 
 class PoseProcess:

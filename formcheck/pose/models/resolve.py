@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from formcheck.pose.models.cache import archive_dir, cached_model, model_dir
-from formcheck.pose.models.download import ENV_OFFLINE, download, offline_requested
 from formcheck.pose.models.errors import InvalidModel, ModelError, SourceFailed
 from formcheck.pose.models.offline import build_offline
 from formcheck.pose.models.progress import Reporter
@@ -65,6 +64,9 @@ def prepare(variant: str = DEFAULT_VARIANT, model_path: str | Path | None = None
             tried.append(f"cache {dest}: corrupt ({exc})")
     else:
         tried.append(f"cache {dest}: {'rebuild requested' if force else 'not prepared'}")
+
+    # Imported only now: urllib and http.client cost every analysis ~40 ms of start-up.
+    from formcheck.pose.models.download import ENV_OFFLINE, download, offline_requested
 
     if offline if offline is not None else offline_requested():
         tried.append(f"official download: skipped (offline; {ENV_OFFLINE}=1 or --offline)")
