@@ -281,7 +281,7 @@ def main() -> None:
               f"median latency {lat:.0f} ms = {lat / inf:.2f} bare inference times "
               f"(steal {100 * steal_since(ticks):.0f}%)")
         if here:
-            print(f"    the pose process there: {float(here.group(1)):.1f} ms a frame "
+            print(f"    the pose processes there: {float(here.group(1)):.1f} ms a frame each "
                   f"(bare {inf:.1f}), waited {float(here.group(2)):.1f} ms between frames")
 
     if not args.skip_memory:
