@@ -6,6 +6,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 SCRIPT = r'''
 import os, subprocess, sys
 from formcheck.cli.quiet import filter_native_stderr
@@ -31,3 +33,17 @@ def test_noise_is_dropped_the_rest_passed_on_and_close_does_not_wait_for_childre
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "pump done: True child still running: True"
     assert run.stderr == "a real problem\nan unfinished line / after close\n"
+
+
+@pytest.mark.clips
+def test_opencv_ffmpeg_says_nothing_about_a_damaged_file(videos, tmp_path):
+    # What formcheck says about it is one line of its own (test_robustness); FFmpeg's own
+    # complaint, written in pieces, could otherwise slip past the filter.
+    data = (videos / "glute_bridge_ndn_1.mp4").read_bytes()
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(data[: len(data) // 2])  # no index: FFmpeg says "moov atom not found"
+    script = ("from formcheck.cli.quiet import quiet_environment; quiet_environment(); "
+              f"import cv2; print(cv2.VideoCapture({str(cut)!r}, cv2.CAP_FFMPEG).isOpened())")
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         timeout=60)
+    assert (run.stdout.strip(), run.stderr) == ("False", "")

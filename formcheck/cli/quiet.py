@@ -24,6 +24,10 @@ NOISE = re.compile(
 
 def quiet_environment() -> None:
     os.environ.setdefault("OPENCV_LOG_LEVEL", "OFF")
+    # OpenCV's FFmpeg: quiet at the source. Its messages come in pieces (prefix, then text),
+    # so a pose process's line written in between could carry the prefix off and let the
+    # rest through the filter below (seen: a stray "moov atom not found" line).
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
     os.environ.setdefault("GLOG_minloglevel", "2")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
