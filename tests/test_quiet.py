@@ -18,6 +18,9 @@ os.write(2, b"I0000 00:00:1795270131.896641   22755 inference_feedback_manager.c
 os.write(2, b"INFO: ")  # two processes' log lines, interleaved
 os.write(2, b"INFO: Created TensorFlow Lite XNNPACK delegate for CPU.\n")
 os.write(2, b"Created TensorFlow Lite XNNPACK delegate for CPU.\n")
+os.write(2, b"INFO: ")  # and an absl line from another process in between
+os.write(2, b"W0000 00:00:1795272274.409944   22685 inference_feedback_manager.cc:121] y\n")
+os.write(2, b"Created TensorFlow Lite XNNPACK delegate for CPU.\n")
 os.write(2, b"a real problem\n")
 os.write(2, b"an unfinished line")
 f.close()

@@ -12,9 +12,11 @@ import re
 import sys
 import threading
 
+# TFLite writes "INFO: " and its message separately, so another process's line can land in
+# between: any line may start with stray "INFO: " prefixes.
 NOISE = re.compile(
-    rb"^(?:[WI]\d{4} \d+:\d+:\d+\.\d+\s+\d+ \S+:\d+\] .*"
-    rb"|(?:INFO: )*Created TensorFlow Lite .*"  # two processes' writes can interleave
+    rb"^(?:INFO: )*(?:[WI]\d{4} \d+:\d+:\d+\.\d+\s+\d+ \S+:\d+\] .*"
+    rb"|Created TensorFlow Lite .*"
     rb"|WARNING: Logging before InitGoogle\(\) is written to STDERR"
     rb"|WARNING: All log messages before absl::InitializeLog\(\) .*"
     rb"|\[[\w,]+ @ 0x[0-9a-f]+\] .*"  # FFmpeg decoder diagnostics on damaged files
