@@ -46,6 +46,10 @@ def test_analyze_sample_track_writes_video_and_report(tmp_path):
     (["exercises", "show", "nope"], "unknown exercise 'nope'"),
     (["live", "-e", "glute_bridge", "--source", SAMPLE, "--no-window", "--source-speed", "0"],
      "--source-speed must be more than 0, not 0"),
+    (["live", "-e", "glute_bridge", "--source", SAMPLE, "--no-window", "--workers", "-1"],
+     "--workers must be 0 (auto), 1 or more, not -1"),
+    (["analyze", SAMPLE, "-e", "glute_bridge", "--workers", "-2"],
+     "--workers must be 0 (auto), 1 or more, not -2"),
 ])
 def test_errors_are_one_line_without_traceback(args, message):
     run = _formcheck(*args)

@@ -13,6 +13,7 @@ from formcheck.cli.common import (
     check_outputs,
     check_side,
     check_video_suffix,
+    check_workers,
     load_spec,
     resolve_model_path,
 )
@@ -51,8 +52,7 @@ def analyze(
 
     spec = load_spec(exercise, exercise_file, variant)
     side_ = check_side(side)
-    if workers < 0:
-        raise UserError("--workers must be 0 (auto), 1 or more")
+    check_workers(workers)
     check_video_suffix(out)
     if save_pose is not None and save_pose.suffix.lower() != ".npz":
         raise UserError(f"--save-pose {save_pose}: use a .npz file name")

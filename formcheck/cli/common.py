@@ -22,6 +22,12 @@ def check_side(side: str | None) -> str | None:
     return side
 
 
+def check_workers(workers: int) -> int:
+    if workers < 0:
+        raise UserError(f"--workers must be 0 (auto), 1 or more, not {workers}")
+    return workers
+
+
 def check_outputs(*paths: Path | None) -> None:
     """Fail before any processing if an output cannot be written."""
     for p in paths:

@@ -12,6 +12,7 @@ from formcheck.cli.common import (
     check_outputs,
     check_side,
     check_video_suffix,
+    check_workers,
     load_spec,
     resolve_model_path,
 )
@@ -55,6 +56,7 @@ def live(
 
     spec = load_spec(exercise, exercise_file, variant)
     side_ = check_side(side)
+    check_workers(workers)
     if source_speed <= 0:
         raise UserError(f"--source-speed must be more than 0, not {source_speed:g}")
     check_video_suffix(out)

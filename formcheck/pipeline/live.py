@@ -118,8 +118,6 @@ class _WorkerBackend:
         self._waiting: tuple | None = None  # (worker, slot, frame, captured_at, staged)
         # Per worker: (slot, frame, captured_at) in flight, or None when idle.
         self._in_flight: list[tuple | None] = [None] * processes
-        self._sent_at = [0] * processes  # order of sending, to find the busy one started first
-        self._sends = 0
         self._handed_on = -1  # index of the newest frame whose result went to the mailbox
         self._mailbox = mailbox
         self._threads = [threading.Thread(target=self._collect, args=(wi,),
@@ -129,11 +127,12 @@ class _WorkerBackend:
             t.start()
 
     def _target(self) -> int:
-        """Under the lock: an idle process, else the busy one that started first."""
+        """Under the lock: an idle process, else the busy one that started first (frames go
+        out in capture order, so: the one with the oldest frame)."""
         for wi, flight in enumerate(self._in_flight):
             if flight is None:
                 return wi
-        return min(range(len(self._workers)), key=self._sent_at.__getitem__)
+        return min(range(len(self._workers)), key=lambda wi: self._in_flight[wi][1].index)
 
     def offer(self, frame, captured_at: float) -> int:
         """Take a captured frame; returns how many frames this dropped (0 or 1)."""
@@ -159,8 +158,6 @@ class _WorkerBackend:
             return
         (wi, slot, frame, captured_at, staged), self._waiting = self._waiting, None
         self._in_flight[wi] = (slot, frame, captured_at)
-        self._sends += 1
-        self._sent_at[wi] = self._sends
         h, w = frame.image.shape[:2]
         self._workers[wi].send(slot, frame.t_s, frame.index, staged, (w, h))
 

@@ -63,7 +63,7 @@ def live_pose_processes(workers: int | None) -> int:
     analyze), else two on two or more cores (taking turns, so that a frame rarely waits for
     the model: see live.py), none on one core (the landmarker's own LIVE_STREAM mode)."""
     if workers:
-        return workers - 1
+        return max(workers - 1, 0)
     return min(2, default_pose_processes())
 
 

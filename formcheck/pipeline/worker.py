@@ -145,8 +145,7 @@ class InferenceWorker:
         self._proc = self._process.proc
         self._jobs, self._results = self._process.jobs, self._process.results
         try:
-            if self._process.loaded != (str(model_path), census):
-                self._process.load(model_path, census)  # unless told already, when warm
+            self._process.load(model_path, census)  # nothing to do if told already (warm)
             self._jobs.send(("ring", self._shm.name, shape, slots))
         except OSError:
             pass  # a process that died already: wait_ready says so

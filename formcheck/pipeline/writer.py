@@ -70,16 +70,20 @@ class AnnotatedVideoWriter:
             self._tmp.unlink(missing_ok=True)
             raise VideoWriterError(f"{self.path}: cannot open a video writer: {exc}") from exc
         self._av = av
+        self._wraps = True  # see _frame_of
         self.frames = 0
 
     def _frame_of(self, yuv: np.ndarray):
         """Wrap the I420 array as a frame without copying it (half the writer's own cost
         a frame at 1080p: PyAV's from_ndarray copies row by row); the frame holds the
-        array, which is new each frame. PyAV builds that cannot wrap yuv420p copy."""
-        try:
-            return self._av.VideoFrame.from_numpy_buffer(yuv, format="yuv420p")
-        except (AttributeError, ValueError, TypeError):
-            return self._av.VideoFrame.from_ndarray(yuv, format="yuv420p")
+        array, which is new each frame. A PyAV build that cannot wrap yuv420p copies,
+        found out on the first frame."""
+        if self._wraps:
+            try:
+                return self._av.VideoFrame.from_numpy_buffer(yuv, format="yuv420p")
+            except (AttributeError, ValueError, TypeError):
+                self._wraps = False
+        return self._av.VideoFrame.from_ndarray(yuv, format="yuv420p")
 
     def write(self, image: np.ndarray) -> None:
         if (image.shape[1], image.shape[0]) != self.size:
