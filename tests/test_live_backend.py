@@ -10,6 +10,7 @@ import threading
 import numpy as np
 
 from formcheck.pipeline import live, worker
+from formcheck.pose.landmarks import PoseFrame
 from formcheck.source.frame import Frame
 
 
@@ -52,6 +53,10 @@ class ScriptedWorker:
 
     def close(self):
         pass
+
+
+def _pose(i: int, people: int) -> PoseFrame:
+    return PoseFrame(i / 30, i, 4, 4, n_people=people)
 
 
 def _frame(i: int) -> Frame:
@@ -105,19 +110,21 @@ def test_two_processes_take_turns_and_results_go_on_in_frame_order(monkeypatch):
         assert backend.offer(_frame(3), 0.3) == 1
         a.sent_event.clear()
         # b finishes first (a is slow, e.g. counting people): its result goes on at once.
-        b.answers.put((b.sent[0][0], "pose-1"))
-        assert mailbox.get(timeout=2)[0] == "pose-1"
-        # a's older result is dropped, not shown after a newer one; 3 goes out on a.
-        a.answers.put((a.sent[0][0], "pose-0"))
+        b.answers.put((b.sent[0][0], _pose(1, 1)))
+        assert mailbox.get(timeout=2)[0].index == 1
+        # a's older result is dropped, not shown after a newer one (the two people it counted
+        # go on with the next result); 3 goes out on a.
+        a.answers.put((a.sent[0][0], _pose(0, 2)))
         assert a.sent_event.wait(2)
         assert [i for _, i in a.sent] == [0, 3]
         assert mailbox.get(timeout=0.3) is None
         # b is idle again: the next frame goes straight there.
         assert backend.offer(_frame(4), 0.4) == 0
         assert [i for _, i in b.sent] == [1, 4]
-        b.answers.put((b.sent[1][0], "pose-4"))
-        assert mailbox.get(timeout=2)[0] == "pose-4"
-        a.answers.put((a.sent[1][0], "pose-3"))  # older than 4: dropped as well
+        b.answers.put((b.sent[1][0], _pose(4, 1)))
+        shown = mailbox.get(timeout=2)[0]
+        assert (shown.index, shown.n_people) == (4, 2)
+        a.answers.put((a.sent[1][0], _pose(3, 1)))  # older than 4: dropped as well
         assert mailbox.get(timeout=0.3) is None
     finally:
         backend.close()

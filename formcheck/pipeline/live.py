@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import cv2
@@ -119,6 +119,9 @@ class _WorkerBackend:
         # Per worker: (slot, frame, captured_at) in flight, or None when idle.
         self._in_flight: list[tuple | None] = [None] * processes
         self._handed_on = -1  # index of the newest frame whose result went to the mailbox
+        # People counted in results dropped as stale (only the first process counts them, and
+        # its counting frames are its slowest): passed on with the next result that goes.
+        self._people_dropped = 0
         self._mailbox = mailbox
         self._threads = [threading.Thread(target=self._collect, args=(wi,),
                                           name=f"pose-results-{wi}", daemon=True)
@@ -178,9 +181,14 @@ class _WorkerBackend:
                 self._in_flight[wi] = None
                 self._free[wi].append(slot)
                 self._send()
-                if frame.index > self._handed_on:  # under the lock: in frame order
-                    self._handed_on = frame.index
-                    self._mailbox.put((pose, frame.image, captured_at))
+                if frame.index <= self._handed_on:  # under the lock: in frame order
+                    self._people_dropped = max(self._people_dropped, pose.n_people)
+                    continue
+                if self._people_dropped and self._people_dropped > pose.n_people:
+                    pose = replace(pose, n_people=self._people_dropped)
+                self._people_dropped = 0
+                self._handed_on = frame.index
+                self._mailbox.put((pose, frame.image, captured_at))
 
     @property
     def times(self):
