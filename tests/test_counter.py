@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 
 from formcheck.analysis.exercise import RepSpec
 from formcheck.analysis.holds import HoldTimer
@@ -27,9 +28,15 @@ def _signal(segments, fps=30.0):
     return np.array(ts), np.array(vs)
 
 
-def _run(ts, vs, spec=SPEC):
+def _events(ts, vs, spec=SPEC):
     c = RepCounter(spec)
     return [e for t, v in zip(ts, vs, strict=True) if (e := c.update(t, v))]
+
+
+def _run(ts, vs, spec=SPEC):
+    """Full reps; movements short of min_range come out as `small` events, which the engine
+    counts only when the person repeats them."""
+    return [e for e in _events(ts, vs, spec) if not e.small]
 
 
 def _reps(n, rest=130.0, top=178.0):
@@ -82,6 +89,27 @@ def test_rest_is_the_persons_own():
     assert len(_run(ts, vs)) == 3
     ts, vs = _reps(3, rest=150.0, top=162.0)
     assert _run(ts, vs) == []
+    small = _events(ts, vs)  # 12 of 20 degrees: a small-range variant's reps, if repeated
+    assert len(small) == 3 and all(e.small and e.peak == pytest.approx(162) for e in small)
+
+
+def test_the_persons_own_range_lowers_min_range_after_full_reps():
+    c = RepCounter(SPEC)
+    for e in _events(*_reps(2, rest=150.0, top=176.0), spec=SPEC):
+        c.counted(e)  # two reps of 26 degrees
+    assert c.min_range == pytest.approx(0.7 * 26.0)
+    ts, vs = _reps(1, rest=150.0, top=169.0)  # 19 degrees: short of 20, but 73% of theirs
+    events = [e for t, v in zip(ts, vs, strict=True) if (e := c.update(t, v))]
+    assert len(events) == 1 and not events[0].small
+
+
+def test_a_rep_starts_from_the_start_position_when_the_spec_names_one():
+    spec = RepSpec(key="knee", direction="down", top=120, min_range=35, start=145)
+    ts, vs = _signal([(1.5, 120, 120)] + [(0.4, 120, 90), (0.4, 90, 120)] * 6
+                     + [(1.0, 120, 170), (1.0, 170, 170)])
+    assert _events(ts, vs, spec) == []  # pulses in a squat held low, then standing up
+    ts, vs = _reps(2, rest=172.0, top=95.0)
+    assert len(_run(ts, vs, spec)) == 2
 
 
 def test_short_occlusion_keeps_the_rep_long_one_abandons_it():
@@ -129,3 +157,14 @@ def test_hold_timer_finish_closes_a_running_hold():
         timer.update(i / 30, True, True)
     e = timer.finish()
     assert e is not None and abs(e.hold_s - 89 / 30) < 1e-6
+
+
+def test_a_clip_ending_mid_lowering_counts_only_most_of_the_way_down():
+    def ending(at):  # rest 130, top 178, the clip stops on the way down at `at`
+        ts, vs = _signal([(1.5, 130, 130), (1.0, 130, 178), (0.8, 178, 178), (1.0, 178, at)])
+        c = RepCounter(SPEC)
+        events = [e for t, v in zip(ts, vs, strict=True) if (e := c.update(t, v))]
+        return events + [e for e in [c.finish()] if e]
+
+    assert len(ending(140)) == 1  # 79% of the way back down
+    assert ending(154) == []  # half way: the rep is not done

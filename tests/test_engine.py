@@ -17,6 +17,7 @@ from kinematics import (
     rotate_view,
     supine_bridge,
 )
+from views import camera_view
 
 from formcheck.analysis.engine import Engine
 from formcheck.analysis.exercise import get_exercise
@@ -38,7 +39,8 @@ def test_clean_reps_counted_exactly_with_times():
     for got, want in zip(result.reps, truth.reps, strict=True):
         assert want.start - 0.4 <= got.start_s <= want.top
         assert want.top_end <= got.end_s <= want.end + 0.2
-        assert got.peak_angle == pytest.approx(want.at_top["hip_right"], abs=4)
+        # a 3-D angle: the model's shoulder sits wider than its hip, which a side view hides
+        assert got.peak_angle == pytest.approx(want.at_top["hip_right"], abs=8)
         assert got.good and got.faults == []
     assert result.side == "right"  # the near side in the default scene
 
@@ -90,13 +92,21 @@ def test_dropped_frames_and_jitter_keep_the_count():
     assert len(run(noisy)[0].reps) == 6
 
 
-def test_wrong_view_no_count_and_a_view_cue():
+def test_end_on_view_counts_nothing_it_cannot_measure_and_says_so():
     track, _ = reps(supine_bridge, 3).render()
     facing = rotate_view(track, 90)  # camera at the feet/head instead of side-on
     result, states = run(facing)
-    assert result.reps == []
+    assert result.reps == []  # the hip angle's segments point at the camera: not measurable
     assert any(s.cue and s.cue.code == "turn_side" for s in states)
-    assert any("camera view was wrong" in w for w in result.warnings)
+    assert any("could not be measured" in w for w in result.warnings)
+
+
+def test_an_oblique_view_still_counts_with_the_view_as_advice():
+    track, truth = reps(supine_bridge, 3).render()
+    result, states = run(camera_view(track, 60, 20))
+    assert len(result.reps) == truth.n_reps
+    assert any(s.cue and s.cue.code == "turn_side" for s in states)
+    assert any("not placed as advised" in w for w in result.warnings)
 
 
 def test_faulty_reps_flagged_with_time_and_value():

@@ -12,11 +12,17 @@ import numpy as np
 from formcheck.analysis import faults as fault_rules
 from formcheck.analysis.exercise import REP_ATTRS, ExerciseSpec
 from formcheck.analysis.holds import HoldEvent, HoldTimer
-from formcheck.analysis.measures import Points, evaluate
+from formcheck.analysis.measures import (
+    Points,
+    evaluate,
+    hybrid_points,
+    observable,
+    sagittal_points,
+)
 from formcheck.analysis.reps import RepCounter, RepEvent
 from formcheck.analysis.side import MeasureSideSelector, SideSelector
 from formcheck.analysis.state import AnalysisState, Cue
-from formcheck.analysis.view import ViewCheck
+from formcheck.analysis.view import CUES, ViewCheck
 from formcheck.pose.landmarks import PoseFrame
 from formcheck.report.schema import FaultEvent, HoldRecord, RepRecord, Series
 
@@ -26,6 +32,13 @@ SET_GAP_S = 30.0  # a pause longer than this starts a new set
 SERIES_DT = 0.1  # report plot resolution
 CUE_AFTER_REP_S = 2.5
 LIVE_MIN_PHASE_S = 0.4
+REPEAT_GAP_S = 10.0  # a small rep repeated within this long counts (see Engine._on_rep)
+SINGLE_LEG_GAP = 30.0  # degrees between the legs' `working_leg` measure: one leg works
+SIMILAR_RANGE = 0.6  # ... if the two ranges are within this ratio of each other
+
+
+def _span(ev: RepEvent) -> float:
+    return abs(ev.peak - ev.rest)
 
 
 @dataclass
@@ -79,6 +92,10 @@ class Engine:
         self.counter = RepCounter(spec.rep) if spec.rep else None
         self.timer = (HoldTimer(spec.hold.enter_s, spec.hold.exit_s) if spec.hold else None)
         self._buf: deque[_Sample] = deque()
+        self._pending: RepEvent | None = None  # a small rep waiting to be repeated
+        self.not_judged: dict[str, int] = {}  # fault cue -> reps (holds) it could not be judged
+        self._unmeasured_s = 0.0  # in position, but the key measure could not be taken
+        self._last_t: float | None = None
         self.reps: list[RepRecord] = []
         self.holds: list[HoldRecord] = []
         self.series = Series(name=spec.key)
@@ -101,10 +118,16 @@ class Engine:
         if not pose.detected:
             return out
         px = pose.pixels
+        hybrid = hybrid_points(px, pose.world)
+        coords = {"image": px, "world": pose.world, "hybrid": hybrid,
+                  "sagittal": sagittal_points(hybrid)}
         for si, s in enumerate(SIDES):
-            pts = Points(px, pose.visibility, s, world=pose.world)
+            pts = {space: Points(c, pose.visibility, s, world=pose.world)
+                   for space, c in coords.items() if c is not None}
             for mi, name in enumerate(self._names):
-                out[si, mi] = evaluate(self.spec.measures[name], pts)
+                m = self.spec.measures[name]
+                if m.space in pts and observable(m, pts.get("hybrid")):
+                    out[si, mi] = evaluate(m, pts[m.space])
         return out
 
     def _key(self, values: np.ndarray, side: str | None) -> tuple[float, str | None]:
@@ -130,14 +153,17 @@ class Engine:
             side = self.sides.update(pose, moving, tuple(values[:, self._choose_i]))
         else:
             side = self.sides.update(pose, locked=moving)
-        view_ok = self.view.update(pose, side or "left", moving)
+        placed = self.view.update(pose, side or "left", moving)
         key, key_side = self._key(values, side)
         if (self.counter is not None and self.counter.phase == "rest"
                 and self.spec.side.mode != "per_side"  # there the side follows the key
                 and key_side != self._key_side and self._key_side is not None):
             self.counter.reset()  # another limb: its own rest (and a swing's own direction)
         self._key_side = key_side
-        counted_key = key if view_ok else math.nan
+        counted_key = key if placed else math.nan
+        if placed and math.isnan(key) and self._last_t is not None:
+            self._unmeasured_s += min(max(t - self._last_t, 0.0), 1.0)
+        self._last_t = t
         self._buf.append(_Sample(t, values, key_side, counted_key))
         while self._buf and t - self._buf[0].t > WINDOW_S:
             self._buf.popleft()
@@ -150,23 +176,24 @@ class Engine:
         if self.counter is not None:
             event = self.counter.update(t, counted_key)
             if event:
-                self._finish_rep(event)
+                self._on_rep(event)
             phase = self.counter.phase if self.counter.rest is not None else "waiting"
             if self.counter.phase in ("top", "down") and self.counter.top_since is not None:
                 hold_s = t - self.counter.top_since
         else:
             assert self.timer is not None and self.spec.hold is not None
             h = self.spec.hold
-            inside = self._hold_ok(values, side, h.low, h.high, 0.0) if view_ok else False
-            stay = self._hold_ok(values, side, h.low, h.high, h.margin) if view_ok else False
+            inside = self._hold_ok(values, side, h.low, h.high, 0.0) if placed else False
+            stay = self._hold_ok(values, side, h.low, h.high, h.margin) if placed else False
             event_h = self.timer.update(t, inside, stay)
             if event_h:
                 self._finish_hold(event_h)
             hold_s = self.timer.current(t)
-            phase = "hold" if self.timer.running else ("rest" if view_ok else "waiting")
+            phase = "hold" if self.timer.running else ("rest" if placed else "waiting")
         if phase != self._phase:
             self._phase, self._phase_start = phase, t
-        cue = self.view.cue if not view_ok else self._live_cue(t, key_side or side)
+        cue = self.view.cue if not placed else (self._live_cue(t, key_side or side)
+                                                 or self.view.cue)
         joint = self._key_joint(pose, key_side or side)
         last = self.reps[-1].good if self.reps else None
         p = self.spec.prescription
@@ -179,7 +206,8 @@ class Engine:
             set_count=max(self._set, 1 if self.reps or self.holds else 0),
             target_reps=p.reps, hold_s=hold_s, hold_target_s=self._hold_target(),
             total_hold_s=sum(h.hold_s for h in self.holds) + (hold_s if self.timer else 0.0),
-            person_visible=pose.detected, view_ok=view_ok, cue=cue, last_rep_good=last,
+            person_visible=pose.detected, view_ok=placed and self.view.ok, cue=cue,
+            last_rep_good=last, key_unit=self.spec.measures[self.spec.key].unit,
         )
 
     def _hold_target(self) -> float | None:
@@ -196,8 +224,10 @@ class Engine:
         row = values[SIDES.index(side)]
         conds = [(self._key_i, low, high)] + [
             (self._names.index(m), lo, hi) for m, lo, hi in self.spec.hold.also]  # type: ignore[union-attr]
-        return all(math.isfinite(row[i]) and lo - margin <= row[i] <= hi + margin
-                   for i, lo, hi in conds)
+        # A condition that cannot be measured from this view (hidden, or end-on to the
+        # camera) is not judged; the others must hold, and at least one must be seen.
+        seen = [(row[i], lo, hi) for i, lo, hi in conds if math.isfinite(row[i])]
+        return bool(seen) and all(lo - margin <= v <= hi + margin for v, lo, hi in seen)
 
     def _key_joint(self, pose: PoseFrame, side: str | None) -> int | None:
         if not pose.detected or side is None:
@@ -239,6 +269,20 @@ class Engine:
             return None
         return values[mask, self._names.index(rule_measure)]
 
+    def _on_rep(self, ev: RepEvent) -> None:
+        """A full rep is recorded at once; a small one (short of min_range) only when the
+        person repeats it: the next rep, small or full, of a similar range within
+        REPEAT_GAP_S makes both count. A lone small movement never does."""
+        pending, self._pending = self._pending, None
+        similar = pending is not None and ev.start_s - pending.end_s <= REPEAT_GAP_S and (
+            SIMILAR_RANGE <= _span(ev) / max(_span(pending), 1e-9) <= 1 / SIMILAR_RANGE)
+        if ev.small and not similar:
+            self._pending = ev if self._confirmed(ev) else None
+            return
+        if similar and pending is not None:
+            self._finish_rep(pending)
+        self._finish_rep(ev)
+
     def _finish_rep(self, ev: RepEvent) -> None:
         assert self.spec.rep is not None
         frames = self._window(ev.start_s, ev.end_s)
@@ -252,8 +296,9 @@ class Engine:
         times, values = self._arrays(frames, side)
         key = values[:, self._key_i] if len(values) else np.array([])
         finite = np.isfinite(key)
-        if not finite.any():
+        if not finite.any() or not self._confirmed(ev):
             return
+        self.counter.counted(ev)
         s = self._sign
         # The top is measured from a robust peak, so a one-frame spike doesn't shrink it.
         extreme = float(np.percentile((s * key)[finite], 95))
@@ -275,9 +320,47 @@ class Engine:
             duration_s=attrs["duration_s"], key_angle=self.spec.key,
             peak_angle=float(np.nanmax(key)), trough_angle=float(np.nanmin(key)),
             range_of_motion=attrs["range"], up_s=attrs["up_s"], hold_s=attrs["hold_s"],
-            down_s=attrs["down_s"], good=not found, set_index=self._set, faults=found))
+            down_s=attrs["down_s"], good=not found, set_index=self._set, faults=found,
+            leg=self._working_leg(frames, masks["top"])))
         self._last_end = ev.end_s
         self._after_record(found, ev.end_s)
+
+    def _working_leg(self, frames: list[_Sample], top: np.ndarray) -> str:
+        """Which leg worked the rep (RepSpec.working_leg): the side where that measure reads
+        lowest at the top when the two differ by more than SINGLE_LEG_GAP; else both."""
+        name = self.spec.rep.working_leg if self.spec.rep else None
+        if name is None or not top.any():
+            return ""
+        i = self._names.index(name)
+        at_top = np.array([f.values[:, i] for f, t in zip(frames, top, strict=True) if t])
+        seen = [col[np.isfinite(col)] for col in at_top.T]
+        if not all(len(c) for c in seen):
+            return ""  # one leg hidden all along: unknown
+        left, right = (float(np.median(c)) for c in seen)
+        if abs(left - right) <= SINGLE_LEG_GAP:
+            return "both"
+        return "left" if left < right else "right"
+
+    def _confirmed(self, ev: RepEvent) -> bool:
+        """The rep's `confirm` measures moved as far as required from where the rep began (a
+        measure that could not be seen during the rep is not judged)."""
+        assert self.spec.rep is not None
+        frames = self._window(ev.start_s, ev.end_s)
+        sides = [f.side for f in frames if f.side]
+        side = max(set(sides), key=sides.count) if sides else (self.sides.side or "left")
+        times, values = self._arrays(frames, side)
+        for name, change in self.spec.rep.confirm:
+            if not len(values):
+                return False
+            col = values[:, self._names.index(name)]
+            ok = np.isfinite(col)
+            if not ok.any():
+                continue
+            start = float(np.median(col[ok][times[ok] <= times[ok][0] + 0.3]))
+            moved = float(np.max(col[ok]) - start if change >= 0 else start - np.min(col[ok]))
+            if moved < abs(change):
+                return False
+        return True
 
     def _finish_hold(self, ev: HoldEvent) -> None:
         side = self.sides.side or "left"
@@ -302,6 +385,10 @@ class Engine:
         for rule in self.spec.faults:
             mask = masks[rule.phase]
             vals = self._rule_values(rule.measure, values, mask)
+            if vals is not None and len(vals) and not np.isfinite(vals).any():
+                # hidden or end-on to the camera the whole phase: not judged, and said so
+                self.not_judged[rule.cue] = self.not_judged.get(rule.cue, 0) + 1
+                continue
             ev = fault_rules.check(rule, vals, times[mask], attrs)
             if ev:
                 found.append(ev)
@@ -345,7 +432,7 @@ class Engine:
         if self.counter is not None:
             ev_r = self.counter.finish()
             if ev_r:
-                self._finish_rep(ev_r)
+                self._on_rep(ev_r)
         if self.timer is not None:
             ev = self.timer.finish()
             if ev:
@@ -356,14 +443,29 @@ class Engine:
         elif self.frames and self.frames_with_person < 0.5 * self.frames:
             warnings.append(f"a person was seen in only {self.frames_with_person} of "
                             f"{self.frames} frames")
-        total = self.view.ok_time + self.view.bad_time
-        if self.frames_with_person and total and self.view.bad_time > 0.3 * total:
-            worst = max(self.view.cue_seconds, key=self.view.cue_seconds.get, default=None)
-            from formcheck.analysis.view import CUES
-
-            msg = CUES[worst].message if worst in CUES else "check the camera set-up"
-            warnings.append(f"the camera view was wrong for {self.view.bad_time:.0f} s of "
-                            f"{total:.0f} s ({msg.lower()}); no counting then")
+        v = self.view
+        total = v.ok_time + v.bad_time + v.out_time
+        advice = {c: s for c, s in v.cue_seconds.items() if c in ("turn_side", "turn_front",
+                                                                   "whole_body")}
+        if self.frames_with_person and total and v.bad_time > 0.3 * total and advice:
+            worst = max(advice, key=advice.__getitem__)
+            warnings.append(f"for {v.bad_time:.0f} s of {total:.0f} s the camera was not placed "
+                            f"as advised ({CUES[worst].message.lower()}); counted wherever the "
+                            "movement could still be measured")
+        placed_s = v.ok_time + v.bad_time
+        if placed_s and self._unmeasured_s > 0.3 * placed_s:
+            advice = f" ({v.cue.message.lower()})" if v.cue else ""
+            warnings.append(f"the {self.spec.key} could not be measured for "
+                            f"{self._unmeasured_s:.0f} s of {placed_s:.0f} s in position from "
+                            f"where the camera stood{advice}; nothing was counted then")
+        if self.not_judged:
+            n = len(self.reps) if self.counter is not None else len(self.holds)
+            checks = "; ".join(f'"{cue}" ({k} of {n})' for cue, k in self.not_judged.items())
+            warnings.append(f"not judged, not measurable from this camera angle: {checks}")
+        if self.frames_with_person and total and v.out_time > 0.5 * total:
+            worst = max(v.cue_seconds, key=v.cue_seconds.__getitem__, default="no_person")
+            warnings.append(f"the person was out of position for {v.out_time:.0f} s of "
+                            f"{total:.0f} s ({CUES[worst].message.lower()}); no counting then")
         if self.absences:
             gone = sum(b - a for a, b in self.absences)
             times = ", ".join(f"{a:.1f}-{b:.1f} s" for a, b in self.absences[:5])

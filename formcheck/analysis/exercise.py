@@ -13,7 +13,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from formcheck.analysis.measures import MEASURE_FUNCTIONS, MeasureSpec, point_names
+from formcheck.analysis.measures import (
+    MEASURE_FUNCTIONS,
+    SPACES,
+    MeasureSpec,
+    default_space,
+    point_names,
+)
 from formcheck.cli.errors import UserError
 
 if sys.version_info >= (3, 11):
@@ -67,6 +73,19 @@ class RepSpec:
     hold_band: float = 8.0  # "at the top" = within hold_band of the rep's peak
     hold_min_s: float = 0.0  # a good rep holds the top at least this long
     max_gap_s: float = 1.5  # a rep unseen for longer is abandoned
+    # (measure, change): a rep counts only if that measure also moved at least this far from
+    # where the rep began (negative: fell at least this far). A bridge's pelvis must rise: a
+    # knee drawn up (a march) moves the hip angle but not the pelvis.
+    confirm: tuple[tuple[str, float], ...] = ()
+    # After the first reps, a rep counts from this fraction of the person's own typical range
+    # (median of their reps so far) when that is below min_range: heel bridges, partial squats.
+    own_range: float = 0.7
+    # Reps start from a rest on this side of `start` (below it for "up", above for "down"):
+    # pulses at the bottom of a squat held low are not squats.
+    start: float | None = None
+    # The measure that tells the working leg of a single-leg rep: it reads lowest on that side
+    # at the top (a bridge's knee is bent on the leg that works, straight on the free one).
+    working_leg: str | None = None
 
 
 @dataclass(frozen=True)
@@ -219,7 +238,7 @@ def _measures(r: _Reader, d: dict) -> dict[str, MeasureSpec]:
         p = ("measures", name)
         if not isinstance(m, dict):
             raise r.fail(p, "must be a table like { fn = \"joint_angle\", points = [...] }")
-        r.unknown(m, p, {"fn", "points", "scale", "reflex_above", "unit"})
+        r.unknown(m, p, {"fn", "points", "scale", "reflex_above", "unit", "space"})
         fn = r.get(m, p + ("fn",), str, choices=tuple(MEASURE_FUNCTIONS))
         n_points, needs_scale = MEASURE_FUNCTIONS[fn][1:]
         points = r.get(m, p + ("points",), list)
@@ -234,7 +253,9 @@ def _measures(r: _Reader, d: dict) -> dict[str, MeasureSpec]:
                              "mid_shoulder, left_ankle)")
         out[name] = MeasureSpec(name, fn, tuple(points), tuple(scale),
                                 r.get(m, p + ("reflex_above",), bool, False),
-                                r.get(m, p + ("unit",), str, "deg"))
+                                r.get(m, p + ("unit",), str, "deg"),
+                                space=r.get(m, p + ("space",), str, default_space(fn),
+                                            choices=SPACES))
     if not out:
         raise r.fail(("measures",), "needs at least one measure")
     return out
@@ -295,12 +316,20 @@ def parse_exercise(data: dict, text: str, origin: str,
     if kind == "reps":
         t = r.table(data, ("rep",), required=True)
         r.unknown(t, ("rep",), set(RepSpec.__dataclass_fields__))
+        confirm = []
+        for i, cond in enumerate(r.get(t, ("rep", "confirm"), list, [])):
+            if not (isinstance(cond, list) and len(cond) == 2 and isinstance(cond[0], str)
+                    and isinstance(cond[1], (int, float)) and not isinstance(cond[1], bool)):
+                raise r.fail(("rep", "confirm"), f"item {i}: use [\"measure\", change]")
+            confirm.append((measure_name(cond[0], ("rep", "confirm")), float(cond[1])))
         kw = {k: _num(r, t, ("rep", k)) for k in RepSpec.__dataclass_fields__
-              if k not in ("key", "direction") and k in t}
+              if k not in ("key", "direction", "confirm", "working_leg") and k in t}
         rep = RepSpec(key=measure_name(r.get(t, ("rep", "key"), str), ("rep", "key")),
                       direction=r.get(t, ("rep", "direction"), str, "up",
                                       ("up", "down", "either")),
-                      **kw)
+                      confirm=tuple(confirm), **kw,
+                      working_leg=measure_name(t["working_leg"], ("rep", "working_leg"))
+                      if "working_leg" in t else None)
         if "top" not in t and rep.direction != "either":
             raise r.fail(("rep", "top"), "is required")
     else:

@@ -1,5 +1,6 @@
-"""Plane geometry on pixel coordinates (never on normalised coordinates of a non-square frame,
-which distorts angles)."""
+"""Geometry on pixel coordinates (never on normalised coordinates of a non-square frame, which
+distorts angles), or on 3-D points (metres, or pixels with depth): y grows downward in both,
+so "up" means the same in the image and in MediaPipe's camera-aligned world landmarks."""
 
 from __future__ import annotations
 
@@ -18,9 +19,15 @@ def angle_deg(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> float:
 
 
 def above_line(p: np.ndarray, a: np.ndarray, c: np.ndarray) -> float:
-    """Signed distance (pixels) of p above the line a-c; image y grows downward, so "above"
-    is toward the top of the frame. Positive = above."""
+    """Signed distance of p above the line a-c; y grows downward, so "above" is toward the top
+    of the frame. Positive = above. In 3-D: how far p is above its nearest point on the line."""
     d = c - a
+    if len(d) > 2:
+        dd = float(np.dot(d, d))
+        if not dd or not math.isfinite(dd):
+            return math.nan
+        foot = a + d * float(np.dot(p - a, d)) / dd
+        return float(foot[1] - p[1])
     if d[0] == 0:
         return math.nan
     t = (p[0] - a[0]) / d[0]
@@ -51,7 +58,8 @@ def elevation_deg(a: np.ndarray, b: np.ndarray) -> float:
     d = b - a
     if not np.all(np.isfinite(d)) or not d.any():
         return math.nan
-    return math.degrees(math.atan2(-float(d[1]), abs(float(d[0]))))
+    level = math.hypot(float(d[0]), *(float(x) for x in d[2:]))
+    return math.degrees(math.atan2(-float(d[1]), level))
 
 
 def signed_turn_deg(u: np.ndarray, v: np.ndarray, up_positive: bool = True) -> float:
@@ -61,7 +69,8 @@ def signed_turn_deg(u: np.ndarray, v: np.ndarray, up_positive: bool = True) -> f
     if nu == 0 or nv == 0 or not math.isfinite(nu * nv):
         return math.nan
     ang = math.degrees(math.acos(max(-1.0, min(1.0, float(np.dot(u, v)) / (nu * nv)))))
-    # cross product z in image coords; flip by facing so "up" is positive either way.
+    # The sign is read in the image (x, y): cross product z, flipped by facing so "up" is
+    # positive either way; in 3-D the size of the turn includes depth.
     cross = float(u[0] * v[1] - u[1] * v[0])
     facing = 1.0 if u[0] >= 0 else -1.0
     sign = -1.0 if cross * facing > 0 else 1.0

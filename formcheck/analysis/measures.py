@@ -4,7 +4,16 @@ An exercise file declares measures such as
     hip = { fn = "joint_angle", points = ["shoulder", "hip", "knee"], reflex_above = true }
 Point names resolve against the working side: "hip" is that side's hip, "other_knee" the
 other side's, "mid_hip" the midpoint of both, "left_ankle" / "right_ankle" are explicit.
-All geometry is in pixel units.
+
+`space` says which coordinates a measure is taken in (SPACES):
+- "image": pixels. Sharp, but a joint bending toward the camera is foreshortened.
+- "world": MediaPipe's metric 3-D world landmarks. True 3-D angles from any camera angle,
+  noisier (depth is estimated).
+- "hybrid": pixel x and y with depth from the world landmarks at the pixels' scale: the
+  image's sharpness across the frame, and 3-D where a limb turns toward the camera.
+- "sagittal": hybrid points projected onto the body's own side-view plane (perpendicular to
+  the hip-to-hip line): what a camera square to the person's side would see, from wherever
+  the camera stands. A hip angle is flexion and extension, not the shoulders' width.
 """
 
 from __future__ import annotations
@@ -19,6 +28,8 @@ from formcheck.analysis import geometry as g
 from formcheck.pose.landmarks import LM
 
 MIN_VISIBILITY = 0.3
+SPACES = ("image", "world", "hybrid", "sagittal")
+_SCALE_SEGMENTS = ((11, 23), (12, 24), (23, 25), (24, 26), (25, 27), (26, 28), (11, 13), (12, 14))
 _BASE_NAMES = {m.name.lower().removeprefix("left_") for m in LM if m.name.startswith("LEFT_")}
 _BASE_NAMES |= {"nose"}
 
@@ -81,6 +92,52 @@ class Points:
         return self._idx(self.side, name)
 
 
+def angle_text(value: float) -> str:
+    """An angle as a person reads it: no joint reads past straight, so a hip extended beyond
+    the line of the body (a bridge arched above it) shows as 180+7, not 187."""
+    if value > 180.5:
+        return f"180+{value - 180:.0f}"
+    return f"{value:.0f}"
+
+
+def default_space(fn: str) -> str:
+    """Angles between limbs are taken in 3-D ("hybrid") unless a file says otherwise (measured
+    on the real clips, it held up best across views); lengths, heights and positions stay in
+    the image, where a ratio of two lengths is what is seen."""
+    return "hybrid" if fn in _ANGLE_FNS else "image"
+
+
+def sagittal_points(points: np.ndarray | None) -> np.ndarray | None:
+    """3-D points projected onto the plane through the hip centre square to the line across
+    the hips and shoulders (the body's left-right axis); None when that axis is unknown."""
+    if points is None:
+        return None
+    across = (points[24] - points[23]) + (points[12] - points[11])
+    n = float(np.linalg.norm(across))
+    if not n or not math.isfinite(n):
+        return None
+    axis = across / n
+    centre = (points[23] + points[24]) / 2
+    return points - np.outer((points - centre) @ axis, axis)
+
+
+def hybrid_points(px: np.ndarray, world: np.ndarray | None) -> np.ndarray | None:
+    """(33, 3): pixel x, y and the world landmarks' depth in pixels. The scale is the image
+    length over the world length of the limbs in the image plane, where both foreshorten
+    alike; None without world landmarks."""
+    if world is None:
+        return None
+    ratios = []
+    for a, b in _SCALE_SEGMENTS:
+        w = float(np.hypot(*(world[a, :2] - world[b, :2])))
+        if w > 0.05:
+            ratios.append(float(np.hypot(*(px[a] - px[b]))) / w)
+    ratios = [r for r in ratios if math.isfinite(r)]
+    if not ratios:
+        return None
+    return np.column_stack([px, world[:, 2] * float(np.median(ratios))])
+
+
 MeasureFn = Callable[[Points, "MeasureSpec"], float]
 
 
@@ -93,6 +150,7 @@ class MeasureSpec:
     reflex_above: bool = False
     unit: str = "deg"
     params: dict = field(default_factory=dict)
+    space: str = "image"  # SPACES
 
     @property
     def vertex(self) -> str:
@@ -287,6 +345,39 @@ MEASURE_FUNCTIONS: dict[str, tuple[MeasureFn, int, bool]] = {
     "out_of_plane": (out_of_plane, 2, False),
     "joint_angle_world": (joint_angle_world, 3, False),
 }
+
+
+# Below this, a segment points too steeply toward or away from the camera (over ~70 degrees
+# out of the image plane) for an angle through it to be judged: its image is a stub, and its
+# depth is MediaPipe's estimate.
+MIN_FORESHORTENING = 0.35
+
+
+def _segments(spec: MeasureSpec, pts: Points) -> list[np.ndarray]:
+    p = [pts.get(n) for n in spec.points]
+    if len(p) == 3:
+        return [p[0] - p[1], p[2] - p[1]]
+    if len(p) == 4:
+        return [p[1] - p[0], p[3] - p[2]]
+    return []
+
+
+def observable(spec: MeasureSpec, depth: Points | None) -> bool:
+    """Whether an angle in the image (or with estimated depth) can be judged from this view:
+    every segment it is taken between lies within ~70 degrees of the image plane, read from
+    3-D points (`depth`: pixels with depth). World-space measures and ratios always can."""
+    if depth is None or spec.space == "world" or spec.unit != "deg":
+        return True
+    for seg in _segments(spec, depth):
+        full = float(np.linalg.norm(seg))
+        if math.isfinite(full) and full > 0 and math.hypot(seg[0], seg[1]) < (
+                MIN_FORESHORTENING * full):
+            return False
+    return True
+
+
+_ANGLE_FNS = ("joint_angle", "segment_vertical", "segment_elevation", "extension",
+              "segment_angle", "segment_turn")
 
 
 def evaluate(spec: MeasureSpec, pts: Points) -> float:

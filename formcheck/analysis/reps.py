@@ -22,6 +22,8 @@ import numpy as np
 from formcheck.analysis.exercise import RepSpec
 
 REST_WINDOW_S = 3.0
+SMALL_RANGE = 0.5  # a movement of half the range may be a small-range variant's rep
+END_RETURN = 2 / 3  # a clip that ends this far back down from the top ends a rep (not half)
 RETURN_CONFIRM_S = 0.1  # the return must last this long: one glitched frame is not a return
 SETTLE_S = 0.8  # a descent that settles this long, 40% or more of the way down, ends the rep, even
 # if the person's rest has moved (feet shifted between reps) and the return level is never met
@@ -33,6 +35,7 @@ class RepEvent:
     end_s: float
     rest: float  # natural units
     peak: float  # natural units (max for "up", min for "down")
+    small: bool = False  # short of min_range: counts only if the person repeats it
 
 
 class RepCounter:
@@ -43,6 +46,7 @@ class RepCounter:
     def reset(self) -> None:
         spec = self.spec
         self.sign = {"up": 1.0, "down": -1.0}.get(spec.direction, 0.0)  # 0: not yet decided
+        self.ranges: list[float] = []  # the last counted reps' ranges (natural units)
         self.top = self.sign * spec.top if self.sign else -math.inf
         self._undecided: deque[tuple[float, float]] = deque()
         self.phase = "rest"
@@ -56,6 +60,19 @@ class RepCounter:
         self._return_t: float | None = None
         self._prev: float | None = None  # the previous sample (natural units)
         self._recent: deque[tuple[float, float]] = deque()
+
+    @property
+    def min_range(self) -> float:
+        """The range a rep must cover: the spec's, or less once the person's own reps have
+        shown a smaller range (own_range x their median)."""
+        if not self.ranges:
+            return self.spec.min_range
+        return min(self.spec.min_range, self.spec.own_range * float(np.median(self.ranges)))
+
+    def counted(self, event: RepEvent) -> None:
+        """The engine kept this rep (it passed the exercise's other checks)."""
+        self.ranges.append(abs(event.peak - event.rest))
+        del self.ranges[:-5]
 
     def _natural(self, v: float) -> float:
         return self.sign * v
@@ -105,13 +122,15 @@ class RepCounter:
         s = self.spec
         assert self.rest is not None
         self._peak = max(self._peak, held)
-        reached = self._peak >= self.top and self._peak - self.rest >= s.min_range
+        reached = self._peak >= self.top and self._peak - self.rest >= self.min_range
         if self.phase == "up":
             if reached:
                 self.phase, self.top_since = "top", t
             elif v <= self.rest + s.start_band / 2:
-                self.phase = "rest"  # a small movement, not a rep
+                self.phase = "rest"  # a small movement: a rep only if repeated (`small`)
+                event = self._small(t)
                 self._last_low_t = t
+                return event
             return None
         # top / down
         if v >= self._peak - s.hold_band:
@@ -128,6 +147,25 @@ class RepCounter:
         if t - self._return_t < RETURN_CONFIRM_S:
             return None
         return self._complete(t, v)
+
+    def _small(self, t: float) -> RepEvent | None:
+        """A movement short of a full rep that may still be one if the person repeats it (a
+        small-range variant): at least SMALL_RANGE of the range, within min_range/2 of the
+        top, from a rest at the start position, as long as a rep must last."""
+        s = self.spec
+        assert self.rest is not None
+        rise = self._peak - self.rest
+        if (rise >= SMALL_RANGE * self.min_range and self._peak >= self.top - s.min_range / 2
+                and self._from_start() and t - self._start_t >= s.min_duration_s):
+            return RepEvent(self._start_t, t, self._natural(self.rest),
+                            self._natural(self._peak), small=True)
+        return None
+
+    def _from_start(self) -> bool:
+        """The rest lies on the start side of the spec's `start` (when given)."""
+        if self.spec.start is None or self.rest is None or not self.sign:
+            return True
+        return self.rest <= self.sign * self.spec.start
 
     def _settled(self, t: float, v: float) -> RepEvent | None:
         """Complete a rep whose descent has come to rest above the old return level."""
@@ -147,7 +185,7 @@ class RepCounter:
         """Back at the start (since `_return_t`): a rep if it lasted long enough."""
         assert self.rest is not None and self._return_t is not None
         end, event = self._return_t, None
-        if end - self._start_t >= self.spec.min_duration_s:
+        if end - self._start_t >= self.spec.min_duration_s and self._from_start():
             event = RepEvent(self._start_t, end, self._natural(self.rest),
                              self._natural(self._peak))
         self.phase, self.top_since, self._last_low_t, self._return_t = "rest", None, t, None
@@ -158,7 +196,14 @@ class RepCounter:
         return event
 
     def finish(self) -> RepEvent | None:
-        """End of stream: a return that had begun but not yet lasted RETURN_CONFIRM_S."""
-        if self.phase != "rest" and self._return_t is not None and self._last_t is not None:
+        """End of stream: a return that had begun but not yet lasted RETURN_CONFIRM_S, or a
+        recording stopped while the person was lowering, most of the way back (END_RETURN)."""
+        if self.phase == "rest" or self._last_t is None:
+            return None
+        if self._return_t is None and self.phase == "down" and self.rest is not None and (
+                self._prev is not None
+                and self._peak - self._prev >= END_RETURN * (self._peak - self.rest)):
+            self._return_t = self._last_t
+        if self._return_t is not None:
             return self._complete(self._last_t, math.inf)
         return None

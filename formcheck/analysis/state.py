@@ -33,3 +33,4 @@ class AnalysisState:
     view_ok: bool
     cue: Cue | None  # the one cue to show now (setup cues win over faults)
     last_rep_good: bool | None = None
+    key_unit: str = "deg"  # the key measure's unit ("deg", "ratio")

@@ -1,9 +1,12 @@
-"""Camera-view check: is the person filmed the way the exercise needs?
+"""Camera-view check: advice on how the person is filmed, and whether they are in position.
 
-Side-on vs facing is read from how wide the shoulders and hips appear relative to the torso
-length; lying vs upright from the torso's elevation; whole-body from the required landmarks
-being visible and inside the frame. Judgements are debounced in time so one bad frame
-neither stops nor starts counting.
+The view (side-on vs facing, read from how wide the shoulders and hips appear relative to the
+torso) and the framing (required landmarks visible and inside the frame) are advice only: a
+rep is counted wherever its key measure can be measured. The posture (lying vs upright) is
+the one gate, since another posture is another activity (getting up, walking to the mat): it
+is read from the torso's elevation in MediaPipe's world landmarks, which does not depend on
+where the camera stands (a lying torso seen from the feet end points up the image). Verdicts
+are debounced in time so one bad frame neither stops nor starts counting.
 """
 
 from __future__ import annotations
@@ -37,10 +40,11 @@ CUES = {
 
 @dataclass(frozen=True)
 class ViewJudgement:
-    ok: bool
+    ok: bool  # filmed as the exercise prefers (advice)
     cue: Cue | None
     width_ratio: float
     elevation: float
+    in_position: bool = True  # a person, in the exercise's posture: counting may go on
 
 
 def width_ratio(px: np.ndarray) -> float:
@@ -60,25 +64,35 @@ def torso_elevation(px: np.ndarray) -> float:
     return math.degrees(math.atan2(abs(float(d[1])), abs(float(d[0]))))
 
 
+def world_torso_elevation(world: np.ndarray | None, px: np.ndarray) -> float:
+    """The torso's elevation above the horizontal in metres (camera-aligned, y down): the
+    same from every side of the person; the pixel elevation where there are no world
+    landmarks."""
+    if world is None or not np.isfinite(world[[11, 12, 23, 24]]).all():
+        return torso_elevation(px)
+    d = (world[11] + world[12]) / 2 - (world[23] + world[24]) / 2
+    return math.degrees(math.atan2(abs(float(d[1])), math.hypot(float(d[0]), float(d[2]))))
+
+
 def judge(pose: PoseFrame, camera: CameraSpec, side: str, moving: bool = False
           ) -> ViewJudgement:
     """One frame's verdict (undebounced). The posture is that of the start position, so it is
     not judged while `moving` (a rep under way: a hinge or a fold takes the torso from upright
     to horizontal on purpose)."""
     if not pose.detected:
-        return ViewJudgement(False, CUES["no_person"], math.nan, math.nan)
+        return ViewJudgement(False, CUES["no_person"], math.nan, math.nan, False)
     px = pose.pixels
-    wr, elev = width_ratio(px), torso_elevation(px)
+    wr, elev = width_ratio(px), world_torso_elevation(pose.world, px)
+    if camera.posture == "lying" and elev > LYING_MAX_ELEVATION and not moving:
+        return ViewJudgement(False, CUES["lie_down"], wr, elev, False)
+    if camera.posture == "upright" and elev < UPRIGHT_MIN_ELEVATION and not moving:
+        return ViewJudgement(False, CUES["stand_up"], wr, elev, False)
     side_max = camera.max_width if camera.max_width is not None else SIDE_MAX_WIDTH
     front_min = camera.min_width if camera.min_width is not None else FRONT_MIN_WIDTH
     if camera.view == "side" and wr > side_max:
         return ViewJudgement(False, CUES["turn_side"], wr, elev)
     if camera.view == "front" and wr < front_min:
         return ViewJudgement(False, CUES["turn_front"], wr, elev)
-    if camera.posture == "lying" and elev > LYING_MAX_ELEVATION and not moving:
-        return ViewJudgement(False, CUES["lie_down"], wr, elev)
-    if camera.posture == "upright" and elev < UPRIGHT_MIN_ELEVATION and not moving:
-        return ViewJudgement(False, CUES["stand_up"], wr, elev)
     pts = Points(px, pose.visibility, side, min_visibility=0.0)
     for name in camera.required:
         i = pts.index(name)
@@ -107,40 +121,62 @@ def _mirror_index() -> list[int]:
 _MIRROR = _mirror_index()
 
 
+class _Debounced:
+    """A boolean verdict whose change must persist `settle_s` to take effect."""
+
+    def __init__(self, settle_s: float):
+        self.settle_s, self.value = settle_s, False
+        self._pending: tuple[bool, float] | None = None
+
+    def update(self, value: bool, t: float, first: bool) -> bool:
+        if value != self.value:
+            if self._pending is None or self._pending[0] != value:
+                self._pending = (value, t)
+            if first or t - self._pending[1] >= self.settle_s:
+                self.value, self._pending = value, None
+        else:
+            self._pending = None
+        return self.value
+
+
 class ViewCheck:
-    """Debounced view verdict: a change must persist `settle_s` to take effect."""
+    """Debounced verdicts: `in_position` (counting may go on) and `ok` (filmed as advised;
+    otherwise `cue` says what to change). Seconds of each piece of advice are totalled."""
 
     def __init__(self, camera: CameraSpec, settle_s: float = 0.5):
-        self.camera, self.settle_s = camera, settle_s
-        self.ok = False
+        self.camera = camera
+        self._ok, self._in_position = _Debounced(settle_s), _Debounced(settle_s)
         self.cue: Cue | None = CUES["no_person"]
-        self._pending: tuple[bool, float] | None = None
         self.ok_time = 0.0
-        self.bad_time = 0.0
+        self.bad_time = 0.0  # in position but filmed against the advice
+        self.out_time = 0.0  # not in position (or no person): nothing counted
         self.cue_seconds: dict[str, float] = {}
         self._last_t: float | None = None
 
+    @property
+    def ok(self) -> bool:
+        return self._ok.value
+
+    @property
+    def in_position(self) -> bool:
+        return self._in_position.value
+
     def update(self, pose: PoseFrame, side: str, moving: bool = False) -> bool:
+        """Whether the person is in position (the key measure may be counted)."""
         j = judge(pose, self.camera, side, moving)
         t = pose.t_s
         first = self._last_t is None
         dt = 0.0 if self._last_t is None else min(max(t - self._last_t, 0.0), 1.0)
         self._last_t = t
-        if j.ok != self.ok:
-            if self._pending is None or self._pending[0] != j.ok:
-                self._pending = (j.ok, t)
-            if first or t - self._pending[1] >= self.settle_s:
-                self.ok, self._pending = j.ok, None
-        else:
-            self._pending = None
-        if not self.ok:
-            self.cue = j.cue or self.cue
-        else:
-            self.cue = None
-        if self.ok:
+        ok = self._ok.update(j.ok, t, first)
+        placed = self._in_position.update(j.in_position, t, first)
+        self.cue = None if ok else (j.cue or self.cue)
+        if not placed:
+            self.out_time += dt
+        elif ok:
             self.ok_time += dt
         else:
             self.bad_time += dt
-            if self.cue:
-                self.cue_seconds[self.cue.code] = self.cue_seconds.get(self.cue.code, 0.0) + dt
-        return self.ok
+        if not ok and self.cue:
+            self.cue_seconds[self.cue.code] = self.cue_seconds.get(self.cue.code, 0.0) + dt
+        return placed

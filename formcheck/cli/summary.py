@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from formcheck.analysis.measures import angle_text
 from formcheck.report.schema import Report
 
 PAIN_NOTE = ("Pain is the stop sign: persistent pain needs a doctor or physiotherapist. "
@@ -23,8 +24,10 @@ def print_summary(report: Report, video: Path | None = None,
     print(line)
     for r in report.reps:
         faults = ", ".join(f.message for f in r.faults) or "good"
-        print(f"  rep {r.index}: {r.start_s:.1f}-{r.end_s:.1f} s, {r.key_angle} "
-              f"{r.trough_angle:.0f}->{r.peak_angle:.0f}, hold {r.hold_s:.1f} s: {faults}")
+        leg = f" ({r.leg} leg)" if r.leg in ("left", "right") else ""
+        print(f"  rep {r.index}{leg}: {r.start_s:.1f}-{r.end_s:.1f} s, {r.key_angle} "
+              f"{angle_text(r.trough_angle)}->{angle_text(r.peak_angle)}, hold {r.hold_s:.1f} s: "
+              f"{faults}")
     for h in report.holds:
         faults = ", ".join(f.message for f in h.faults) or "good"
         print(f"  hold {h.index}: {h.start_s:.1f}-{h.end_s:.1f} s ({h.hold_s:.1f} s): {faults}")

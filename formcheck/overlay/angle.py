@@ -7,6 +7,7 @@ import math
 import cv2
 import numpy as np
 
+from formcheck.analysis.measures import angle_text
 from formcheck.analysis.state import AnalysisState
 from formcheck.overlay.canvas import AA, ACCENT, Color, put_text, scale_of, text_size
 from formcheck.overlay.skeleton import Keypoints
@@ -28,10 +29,10 @@ ANGLE_ARMS: dict[int, tuple[int, int]] = {
 }
 
 
-def format_value(name: str, value: float) -> tuple[str, bool]:
+def format_value(name: str, value: float, unit: str = "") -> tuple[str, bool]:
     """Display text, and whether a degree mark follows (Hershey fonts have no '°')."""
-    if "angle" in name or "deg" in name:
-        return f"{value:.0f}", True
+    if unit == "deg" or "angle" in name or "deg" in name:
+        return angle_text(value), True
     return f"{value:.3g}", False
 
 
@@ -74,7 +75,8 @@ class AngleAnnotator:
             cv2.circle(scene, centre, r, self.color, thick, AA)
         cv2.circle(scene, centre, s.px(7), self.color, -1, AA)
         if state.key_value is not None and math.isfinite(state.key_value):
-            self._label(scene, centre, out_dir, r, state.key_name, state.key_value)
+            self._label(scene, centre, out_dir, r, state.key_name, state.key_value,
+                        state.key_unit)
         return scene
 
     @staticmethod
@@ -91,9 +93,9 @@ class AngleAnnotator:
         return (a1, diff) if diff <= 180.0 else (a2, 360.0 - diff)
 
     def _label(self, scene: np.ndarray, centre: tuple[int, int], direction: tuple[float, float],
-               r: int, name: str, value: float) -> None:
+               r: int, name: str, value: float, unit: str = "") -> None:
         s = scale_of(scene)
-        text, degrees = format_value(name, value)
+        text, degrees = format_value(name, value, unit)
         fs, th = s.font(0.9), s.px(2)
         tw, tht, base = text_size(text, fs, th)
         ring = s.px(4) if degrees else 0

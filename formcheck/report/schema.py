@@ -41,6 +41,7 @@ class RepRecord:
     good: bool
     set_index: int = 1
     faults: list[FaultEvent] = field(default_factory=list)
+    leg: str = ""  # the working leg of a single-leg rep ("left"/"right"), "both", or unknown
 
 
 @dataclass
