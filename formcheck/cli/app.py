@@ -85,11 +85,11 @@ def _positionals(argv: list[str]) -> list[str]:
 
 
 def _worth_a_model(words: list[str], argv: list[str]) -> bool:
-    """Cheap checks (no imports beyond the standard library) that the command will get as
-    far as inference: an existing video (not a saved track, which needs no model), a known
-    exercise id or an existing --exercise-file, a valid --side and --model, an existing
-    --model-path. A command line that fails one starts nothing: the command itself then
-    reports the mistake at once."""
+    """Cheap checks (nothing heavier to import than the list of model names) that the
+    command will get as far as inference: an existing video (not a saved track, which needs
+    no model), a known exercise id or an existing --exercise-file, a valid --side and
+    --model, an existing --model-path. A command line that fails one starts nothing: the
+    command itself then reports the mistake at once."""
     from importlib import resources
     from pathlib import Path
 
@@ -99,7 +99,7 @@ def _worth_a_model(words: list[str], argv: list[str]) -> bool:
     if words[0] == "analyze":
         if len(words) != 2 or not is_file(words[1]) or words[1].lower().endswith(".npz"):
             return False
-    elif _option(argv, "--source") is not None and not is_file(_option(argv, "--source")):
+    elif (source := _option(argv, "--source")) is not None and not is_file(source):
         return False
     exercise_file = _option(argv, "--exercise-file")
     if exercise_file is not None:
