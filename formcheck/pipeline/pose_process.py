@@ -22,6 +22,11 @@ STOP = None  # the message that ends a pose process
 PRELOAD = "formcheck.pipeline.pose_preload"
 
 
+class PoseProcessError(RuntimeError):
+    """A pose process failed to start, load its model or run it, or died: MediaPipe's own
+    account of it is in the run's native log."""
+
+
 def _child(jobs, results) -> None:
     from formcheck.pipeline.worker import _serve
 

@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 
 from formcheck.pipeline.pose_process import STOP as _STOP
-from formcheck.pipeline.pose_process import PoseProcess
+from formcheck.pipeline.pose_process import PoseProcess, PoseProcessError
 from formcheck.pose.landmarks import PoseFrame
 
 
@@ -45,10 +45,7 @@ def _serve(jobs: Connection, results: Connection) -> None:
     keep the parent waiting (~0.1 s), and the OS frees everything anyway."""
     import signal
 
-    from formcheck.cli.quiet import quiet_environment
-
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's to handle
-    quiet_environment()
     from formcheck.pose.estimator import PoseEstimator
     from formcheck.pose.tasks_api import import_tasks
 
@@ -161,10 +158,10 @@ class InferenceWorker:
             kind, _, info = self._get(timeout=120)
         except (RuntimeError, TimeoutError) as exc:
             self.close()
-            raise RuntimeError(f"pose worker failed to start: {exc}") from None
+            raise PoseProcessError(f"pose worker failed to start: {exc}") from None
         if kind != "ready":
             self.close()
-            raise RuntimeError(f"pose worker failed to start: {info}")
+            raise PoseProcessError(f"pose worker failed to start: {info}")
         self._ready = True
 
     def _get(self, timeout: float | None = None):
@@ -173,9 +170,9 @@ class InferenceWorker:
                 if self._results.poll(0.5 if timeout is None else min(timeout, 0.5)):
                     return self._results.recv()
             except (EOFError, OSError):
-                raise RuntimeError("the pose worker process died") from None
+                raise PoseProcessError("the pose worker process died") from None
             if not self._proc.is_alive():
-                raise RuntimeError("the pose worker process died")
+                raise PoseProcessError("the pose worker process died")
             if timeout is not None:
                 timeout -= 0.5
                 if timeout <= 0:
@@ -222,7 +219,7 @@ class InferenceWorker:
             self.times = payload
             raise WorkerStopped
         if kind == "error":
-            raise RuntimeError(f"pose inference failed: {payload}")
+            raise PoseProcessError(f"pose inference failed: {payload}")
         return slot, payload
 
     def stop(self) -> None:

@@ -12,6 +12,8 @@ class ModelError(UserError):
 class SourceFailed(Exception):
     """One way of getting a model failed; the reason ends up in a ModelError's message."""
 
+    native = False  # set where MediaPipe itself failed on the model (its output: the log)
+
 
 class InvalidModel(SourceFailed):
     """A model file exists but is not a working pose landmarker bundle."""

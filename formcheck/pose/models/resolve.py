@@ -32,7 +32,7 @@ def _explicit(model_path: str | Path, records: Path) -> Prepared:
     try:
         verify(path, records)
     except InvalidModel as exc:
-        raise ModelError(f"model path {path}: {exc}") from exc
+        raise ModelError(f"model path {path}: {exc}", native=exc.native) from exc
     return Prepared(path, "model path")
 
 
@@ -83,7 +83,8 @@ def prepare(variant: str = DEFAULT_VARIANT, model_path: str | Path | None = None
         source = build_offline(variant, dest, records, reporter, check=check_model)
     except SourceFailed as exc:
         tried.append(f"offline build: {exc}")
-        raise ModelError(f"no usable {variant} pose model; tried: " + "; ".join(tried)) from exc
+        raise ModelError(f"no usable {variant} pose model; tried: " + "; ".join(tried),
+                         native=exc.native) from exc
     remember_verified(dest, records)
     return _done(Prepared(dest, f"offline build from {source}", tried))
 

@@ -53,23 +53,37 @@ def check_detection(path: Path) -> None:
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=PROBE_TIMEOUT_S,
                               stdin=subprocess.DEVNULL, env=env, check=False)
     except subprocess.TimeoutExpired as exc:
-        raise InvalidModel(f"PoseLandmarker hangs on it (over {PROBE_TIMEOUT_S} s)") from exc
+        raise _native(f"PoseLandmarker hangs on it (over {PROBE_TIMEOUT_S} s)",
+                      exc.stderr) from exc
     try:
         result = json.loads(done.stdout.strip().splitlines()[-1])
         if not isinstance(result, dict):
             raise ValueError(result)
     except (IndexError, ValueError) as exc:
         detail = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        raise InvalidModel(f"PoseLandmarker crashed on it (exit {done.returncode}: "
-                           f"{detail})") from exc
+        raise _native(f"PoseLandmarker crashed on it (exit {done.returncode}: {detail})",
+                      done.stderr) from exc
     if "error" in result:
-        raise InvalidModel(f"does not work in PoseLandmarker ({result['error']})")
+        raise _native(f"does not work in PoseLandmarker ({result['error']})", done.stderr)
     if not result.get("people"):
         raise InvalidModel(f"loads but finds no person in {VERIFY_IMAGE}")
     x, y = result["nose"]
     if abs(x - EXPECTED_NOSE[0]) > NOSE_TOLERANCE or abs(y - EXPECTED_NOSE[1]) > NOSE_TOLERANCE:
         raise InvalidModel(f"finds the person in {VERIFY_IMAGE} in the wrong place "
                            f"(nose at {x:.2f}, {y:.2f})")
+
+
+def _native(message: str, stderr: str | bytes | None) -> InvalidModel:
+    """The failure, after passing on what the probe wrote to our fd 2 (the run's native
+    log, or the terminal under --debug)."""
+    if stderr:
+        try:
+            os.write(2, stderr.encode() if isinstance(stderr, str) else stderr)
+        except OSError:
+            pass
+    exc = InvalidModel(message)
+    exc.native = True
+    return exc
 
 
 def check_model(path: Path) -> None:
