@@ -408,3 +408,20 @@ def test_the_plain_plank_is_timed_from_the_side_and_the_front_alike():
     assert front.holds[0].hold_s == pytest.approx(side.holds[0].hold_s, abs=0.5)
     sag, _ = _in_and_out(k.forearm_plank, {"hip_sag": 20.0}, 20.0, via).render()
     assert [f.code for f in analyse(sag, "plank")[0].holds[0].faults] == ["hips_sagging"]
+
+
+@pytest.mark.parametrize("name", ["single_leg_rdl", "squat", "glute_bridge", "push_up"])
+def test_slow_reps_with_a_long_hold_at_either_end_count_once_each(name):
+    posture, _, kw = REP_EXERCISES[name]
+    motion = k.reps(posture, 2, t_hold=6.0, **kw)
+    track, truth = motion.render()
+    res, _ = analyse(k.add_jitter(track, 2.0, rng=3), *_ex(name))
+    assert len(res.reps) == truth.n_reps == 2
+    assert all(r.hold_s > 4.0 for r in res.reps)
+
+
+def test_a_single_leg_rdl_swaying_through_a_5_s_hold_counts_once():
+    motion = k.reps(k.single_leg_rdl, 1, t_hold=5.0)
+    top = motion.render()[1].reps[0]
+    track, _ = motion.wiggle(top.top + 0.5, top.top_end - 0.5, "hinge", 0.08, 0.7).render()
+    assert len(analyse(track, "single_leg_rdl")[0].reps) == 1
