@@ -23,7 +23,7 @@ from formcheck.analysis.exercise import RepSpec
 
 REST_WINDOW_S = 3.0
 SMALL_RANGE = 0.5  # a movement of half the range may be a small-range variant's rep
-END_RETURN = 2 / 3  # a clip that ends this far back down from the top ends a rep (not half)
+END_RETURN = 0.75  # a clip that ends this far back from the top ends a rep (not half way)
 RETURN_CONFIRM_S = 0.1  # the return must last this long: one glitched frame is not a return
 SETTLE_S = 0.8  # a descent that settles this long, 40% or more of the way down, ends the rep, even
 # if the person's rest has moved (feet shifted between reps) and the return level is never met
