@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from formcheck.analysis.exercise import ExerciseFileError, get_exercise, load_exercise_file
+from formcheck.analysis.exercise import (
+    RATIO_DEFAULTS,
+    ExerciseFileError,
+    FaultRule,
+    get_exercise,
+    load_exercise_file,
+)
 
 GOOD = """
 id = "my_bridge"
@@ -85,3 +91,112 @@ def test_side_works_is_read_and_checked(tmp_path):
     assert get_exercise("chair_bridge", variant="single-leg").side.works == "one_at_a_time"
     assert get_exercise("plank_hip_extension").side.works == "one_at_a_time"
     assert get_exercise("plank_hip_extension", variant="plank-hold").side.works == "together"
+
+
+# --------------------------------------------------------------------------- units
+
+RATIO = """
+id = "heel_raise"
+name = "Heel raise"
+kind = "reps"
+
+[measures]
+heel = { fn = "height_diff_ratio", points = ["heel", "foot_index"], scale = ["knee", "ankle"] }
+knee = { fn = "joint_angle", points = ["hip", "knee", "ankle"] }
+
+[rep]
+key = "heel"
+top = 0.15
+
+[[faults]]
+code = "knees_bent"
+cue = "Straight knees"
+measure = "knee"
+below = 160
+"""
+
+
+def test_a_ratio_measure_is_a_ratio_and_its_key_takes_ratio_defaults(tmp_path):
+    spec = load_exercise_file(_write(tmp_path, RATIO))
+    assert spec.measures["heel"].unit == "ratio" and spec.measures["knee"].unit == "deg"
+    assert (spec.rep.min_range, spec.rep.start_band, spec.rep.hold_band) == (
+        RATIO_DEFAULTS["min_range"], RATIO_DEFAULTS["start_band"], RATIO_DEFAULTS["hold_band"])
+    # a degree key keeps the dataclass's degree defaults
+    assert load_exercise_file(_write(tmp_path, GOOD)).rep.start_band == 6.0
+
+
+@pytest.mark.parametrize("text,old,new,field,line,says", [
+    (RATIO, "top = 0.15", "top = 0.15\nstart_band = 6", "rep.start_band", 13, "looks like degrees"),
+    (RATIO, "top = 0.15", "top = 30", "rep.top", 12, "looks like degrees"),
+    (RATIO, "top = 0.15", "top = 0.15\nmin_range = 15", "rep.min_range", 13, "looks like degrees"),
+    (RATIO, 'measure = "knee"\nbelow = 160', 'measure = "heel"\nabove = 20', "faults.0.above",
+     18, "looks like degrees"),
+    (RATIO, 'scale = ["knee", "ankle"] }', 'scale = ["knee", "ankle"], unit = "deg" }',
+     "measures.heel.unit", 7, "height_diff_ratio gives ratio"),
+    (GOOD, "top = 160", "top = 0.3", "rep.top", 15, "looks like a ratio"),
+    (GOOD, "min_range = 20", "min_range = 0.2", "rep.min_range", 16, "looks like a ratio"),
+])
+def test_a_threshold_in_the_wrong_unit_names_field_and_line(tmp_path, text, old, new, field,
+                                                            line, says):
+    _assert_rejected(tmp_path, text, old, new, f"line {line}: field '{field}'", says)
+
+
+def _assert_rejected(tmp_path, text, old, new, *says):
+    """`text` with `old` replaced by `new` fails to load with a message saying all of `says`."""
+    assert old in text
+    with pytest.raises(ExerciseFileError) as err:
+        load_exercise_file(_write(tmp_path, text.replace(old, new)))
+    assert all(part in str(err.value) for part in says), str(err.value)
+
+
+def test_a_ratio_hold_rejects_a_degree_margin(tmp_path):
+    hold = RATIO.replace('kind = "reps"', 'kind = "hold"').replace(
+        '[rep]\nkey = "heel"\ntop = 0.15', '[hold]\nkey = "heel"\nlow = 0.1\nhigh = 0.5')
+    assert load_exercise_file(_write(tmp_path, hold)).hold.margin == RATIO_DEFAULTS["margin"]
+    with pytest.raises(ExerciseFileError, match="line 14: field 'hold.margin'.*degrees"):
+        load_exercise_file(_write(tmp_path, hold.replace("high = 0.5", "high = 0.5\nmargin = 5")))
+
+
+# --------------------------------------------------------------------------- variant faults
+
+VARIANT = GOOD + """
+[variants.easy]
+name = "Easy bridge"
+faults_remove = ["low"]
+
+[[variants.easy.faults_add]]
+code = "too_high"
+cue = "Not so high"
+measure = "hip"
+stat = "max"
+above = 200
+"""
+
+
+def test_a_variant_removes_and_adds_single_faults(tmp_path):
+    spec = load_exercise_file(_write(tmp_path, VARIANT))
+    assert [f.code for f in spec.faults] == ["low"]
+    easy = get_exercise(exercise_file=str(_write(tmp_path, VARIANT)), variant="easy")
+    assert [(f.code, f.above) for f in easy.faults] == [("too_high", 200.0)]
+
+
+@pytest.mark.parametrize("old,new,field,line,says", [
+    ('faults_remove = ["low"]', 'faults_remove = ["lo"]', "variants.easy.faults_remove", 27,
+     "no fault 'lo' to remove"),
+    ('measure = "hip"\nstat = "max"\nabove', 'measure = "hips"\nstat = "max"\nabove',
+     "variants.easy.faults_add.0.measure", 32, "unknown measure 'hips'"),
+    ('faults_remove = ["low"]', 'faults_remove = ["low"]\nfaults = []',
+     "variants.easy.faults", 28, "not both"),
+])
+def test_a_bad_fault_edit_names_field_and_line(tmp_path, old, new, field, line, says):
+    _assert_rejected(tmp_path, VARIANT, old, new, f"line {line}: field '{field}'", says)
+
+
+def test_single_leg_chair_bridge_adds_one_fault_to_the_files_four():
+    # Before faults_add the variant repeated the file's four faults in full, then this one.
+    base, single = get_exercise("chair_bridge"), get_exercise("chair_bridge", variant="single-leg")
+    assert single.faults == base.faults + (FaultRule(
+        code="free_leg_dropping", cue="Keep the free leg up in line", measure="free_leg",
+        phase="top", stat="median", below=-20.0),)
+    assert [f.code for f in base.faults] == [
+        "hips_low", "hold_short", "knees_too_bent", "knees_too_straight"]

@@ -33,7 +33,7 @@ CATALOGUE = {"glute_bridge", "chair_bridge", "ball_hamstring_curl", "plank_hip_e
           "glute_squeeze", "clamshell", "kneeling_hip_flexor", "single_leg_rdl", "leg_swing",
           "forward_fold", "squat", "push_up"}
 
-# Every fault EXERCISES.md lists, by the rule code that implements it.
+# Every fault the rehab programme lists for these exercises, by the rule code that implements it.
 SPEC_FAULTS = {
     "glute_bridge": {"hips_low", "over_arch", "knees_too_bent", "knees_too_straight",
                      "lowering_fast", "feet_lifting"},

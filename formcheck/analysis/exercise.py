@@ -16,8 +16,10 @@ from typing import Any
 from formcheck.analysis.measures import (
     MEASURE_FUNCTIONS,
     SPACES,
+    UNITS,
     MeasureSpec,
     default_space,
+    default_unit,
     point_names,
 )
 from formcheck.cli.errors import UserError
@@ -36,6 +38,19 @@ SIDE_WORKS = ("together", "one_at_a_time")
 PHASES = ("up", "top", "down", "rep", "hold")
 STATS = ("min", "max", "mean", "median", "p10", "p90", "std", "range", "first", "last")
 REP_ATTRS = ("duration_s", "up_s", "hold_s", "down_s", "rest_s", "range")
+
+# Thresholds are in the unit of the measure they apply to. RepSpec and HoldSpec default to
+# degrees; a ratio key takes these defaults instead: the degree ones in radians (turning a
+# segment by x degrees moves its far end about x/57 segment lengths).
+RATIO_DEFAULTS = {"min_range": 0.25, "start_band": 0.1, "hold_band": 0.15, "margin": 0.1}
+# A threshold the wrong size for its unit is refused rather than left to count nothing. Ratios
+# are lengths in body segments: a level (top, low, fault limit) beyond MAX_RATIO of them, or a
+# band or range (start_band, min_range, ...) beyond MAX_RATIO_BAND, is degrees, surely; and a
+# non-zero angle under MIN_DEGREES is no movement a person shows: a ratio, surely.
+MAX_RATIO = 5.0
+MAX_RATIO_BAND = 2.0
+MIN_DEGREES = 1.0
+BANDS = ("min_range", "start_band", "hold_band", "margin", "confirm")
 
 
 class ExerciseFileError(UserError):
@@ -151,6 +166,12 @@ def _line_of(text: str, path: tuple[str, ...]) -> int | None:
     """Best-effort line number of a dotted field in TOML text (tomllib has no positions)."""
     lines = text.splitlines()
     key = path[-1] if path else ""
+    full = ".".join(p for p in path if not p.isdigit())
+    header = re.compile(r"^\s*\[\[?\s*" + re.escape(full) + r"\s*\]\]?\s*$")
+    if path and not path[-1].isdigit():  # the field is itself a table: [[variants.x.faults]]
+        at = next((i for i, ln in enumerate(lines) if header.match(ln)), None)
+        if at is not None:
+            return at + 1
     table = ".".join(p for p in path[:-1] if not p.isdigit())
     start = 0
     if table:
@@ -240,6 +261,9 @@ def _measures(r: _Reader, d: dict) -> dict[str, MeasureSpec]:
             raise r.fail(p, "must be a table like { fn = \"joint_angle\", points = [...] }")
         r.unknown(m, p, {"fn", "points", "scale", "reflex_above", "unit", "space"})
         fn = r.get(m, p + ("fn",), str, choices=tuple(MEASURE_FUNCTIONS))
+        unit = r.get(m, p + ("unit",), str, default_unit(fn), UNITS)
+        if unit != default_unit(fn):
+            raise r.fail(p + ("unit",), f"{fn} gives {default_unit(fn)}, not {unit}")
         n_points, needs_scale = MEASURE_FUNCTIONS[fn][1:]
         points = r.get(m, p + ("points",), list)
         if len(points) != n_points or not all(isinstance(x, str) for x in points):
@@ -252,8 +276,7 @@ def _measures(r: _Reader, d: dict) -> dict[str, MeasureSpec]:
                 raise r.fail(p + ("points",), f"unknown point '{pt}' (e.g. hip, other_knee, "
                              "mid_shoulder, left_ankle)")
         out[name] = MeasureSpec(name, fn, tuple(points), tuple(scale),
-                                r.get(m, p + ("reflex_above",), bool, False),
-                                r.get(m, p + ("unit",), str, "deg"),
+                                r.get(m, p + ("reflex_above",), bool, False), unit,
                                 space=r.get(m, p + ("space",), str, default_space(fn),
                                             choices=SPACES))
     if not out:
@@ -270,6 +293,19 @@ def _rule_ref(r: _Reader, f: dict, p: tuple[str, ...], key: str) -> float | str 
             raise r.fail(p + (key,), f"a reference must be one of {', '.join(REP_ATTRS)}")
         return val
     return _num(r, f, p + (key,))
+
+
+def _check_unit(r: _Reader, path: tuple[str, ...], value: float | str | None,
+                measure: MeasureSpec) -> None:
+    """Refuse a threshold whose size belongs to the other unit (6 on a ratio key is degrees)."""
+    if value is None or isinstance(value, str):
+        return
+    if measure.unit == "ratio" and abs(value) > (MAX_RATIO_BAND if path[-1] in BANDS
+                                                 else MAX_RATIO):
+        raise r.fail(path, f"{value:g} looks like degrees, but '{measure.name}' is a ratio "
+                     f"(lengths of its scale segment, {measure.scale[0]}-{measure.scale[1]})")
+    if measure.unit == "deg" and 0 < abs(value) < MIN_DEGREES:
+        raise r.fail(path, f"{value:g} looks like a ratio, but '{measure.name}' is in degrees")
 
 
 def parse_exercise(data: dict, text: str, origin: str,
@@ -322,9 +358,17 @@ def parse_exercise(data: dict, text: str, origin: str,
                     and isinstance(cond[1], (int, float)) and not isinstance(cond[1], bool)):
                 raise r.fail(("rep", "confirm"), f"item {i}: use [\"measure\", change]")
             confirm.append((measure_name(cond[0], ("rep", "confirm")), float(cond[1])))
+        key = measures[measure_name(r.get(t, ("rep", "key"), str), ("rep", "key"))]
         kw = {k: _num(r, t, ("rep", k)) for k in RepSpec.__dataclass_fields__
               if k not in ("key", "direction", "confirm", "working_leg") and k in t}
-        rep = RepSpec(key=measure_name(r.get(t, ("rep", "key"), str), ("rep", "key")),
+        for k in ("top", "start", "min_range", "start_band", "hold_band"):
+            _check_unit(r, ("rep", k), kw.get(k), key)
+        for name, change in confirm:
+            _check_unit(r, ("rep", "confirm"), change, measures[name])
+        if key.unit == "ratio":
+            kw = {k: v for k, v in RATIO_DEFAULTS.items() if k in RepSpec.__dataclass_fields__
+                  } | kw
+        rep = RepSpec(key=key.name,
                       direction=r.get(t, ("rep", "direction"), str, "up",
                                       ("up", "down", "either")),
                       confirm=tuple(confirm), **kw,
@@ -340,18 +384,29 @@ def parse_exercise(data: dict, text: str, origin: str,
             if not (isinstance(cond, list) and len(cond) == 3 and isinstance(cond[0], str)):
                 raise r.fail(("hold", "also"), f"item {i}: use [\"measure\", low, high]")
             also.append((measure_name(cond[0], ("hold", "also")), float(cond[1]), float(cond[2])))
+        key = measures[measure_name(r.get(t, ("hold", "key"), str), ("hold", "key"))]
         kw = {k: _num(r, t, ("hold", k)) for k in HoldSpec.__dataclass_fields__
               if k not in ("key", "also") and k in t}
-        hold = HoldSpec(key=measure_name(r.get(t, ("hold", "key"), str), ("hold", "key")),
-                        also=tuple(also), **{"low": _num(r, t, ("hold", "low")),
-                                             "high": _num(r, t, ("hold", "high")), **kw})
+        kw |= {"low": _num(r, t, ("hold", "low")), "high": _num(r, t, ("hold", "high"))}
+        for k in ("low", "high", "margin"):
+            _check_unit(r, ("hold", k), kw.get(k), key)
+        for name, low, high in also:
+            _check_unit(r, ("hold", "also"), low, measures[name])
+            _check_unit(r, ("hold", "also"), high, measures[name])
+        if key.unit == "ratio":
+            kw = {k: v for k, v in RATIO_DEFAULTS.items() if k in HoldSpec.__dataclass_fields__
+                  } | kw
+        hold = HoldSpec(key=key.name, also=tuple(also), **kw)
 
     faults = []
     raw_faults = data.get("faults", [])
     if not isinstance(raw_faults, list):
         raise r.fail(("faults",), "must be an array of tables ([[faults]])")
+    added = variant[1].get("faults_add", []) if variant else []
     for i, f in enumerate(raw_faults):
-        p = ("faults", str(i))
+        # a fault a variant adds is named where it is written: variants.NAME.faults_add.N
+        p = next((("faults_add", str(j)) for j, a in enumerate(added) if a is f),
+                 ("faults", str(i)))
         if not isinstance(f, dict):
             raise r.fail(p, "must be a table")
         r.unknown(f, p, set(FaultRule.__dataclass_fields__))
@@ -360,6 +415,9 @@ def parse_exercise(data: dict, text: str, origin: str,
             raise r.fail(p + ("measure",), f"unknown measure '{meas}' (defined: "
                          f"{', '.join(measures)}; rep attributes: {', '.join(REP_ATTRS)})")
         below, above = _rule_ref(r, f, p, "below"), _rule_ref(r, f, p, "above")
+        if meas in measures and r.get(f, p + ("stat",), str, "median", STATS) != "std":
+            _check_unit(r, p + ("below",), below, measures[meas])
+            _check_unit(r, p + ("above",), above, measures[meas])
         if below is None and above is None:
             raise r.fail(p + ("below",), "a fault needs 'below' or 'above'")
         faults.append(FaultRule(
@@ -382,6 +440,7 @@ def parse_exercise(data: dict, text: str, origin: str,
     for vname, vdata in variants.items():  # a broken variant fails when the file loads
         if not isinstance(vdata, dict):
             raise r.fail(("variants", vname), "must be a table")
+        _check_fault_edits(r, raw_faults, vname, vdata)
         parse_exercise(merge_variant(data, vdata), text, f"{origin} (variant {vname})",
                        (vname, vdata))
     return ExerciseSpec(
@@ -410,13 +469,45 @@ def parse_text(text: str, origin: str) -> ExerciseSpec:
     return parse_exercise(data, text, origin)
 
 
+def _check_fault_edits(r: _Reader, faults: list, vname: str, vdata: dict) -> None:
+    """A variant's faults_remove names faults the file has; faults_add is a list of tables;
+    neither goes with a whole new `faults` list."""
+    p = ("variants", vname)
+    edits = [k for k in ("faults_add", "faults_remove") if k in vdata]
+    if edits and "faults" in vdata:
+        raise r.fail(p + ("faults",), "use either faults (the whole list) or faults_add / "
+                     "faults_remove (changes to the file's list), not both")
+    codes = [f.get("code") for f in faults if isinstance(f, dict)]
+    remove = vdata.get("faults_remove", [])
+    if not isinstance(remove, list) or not all(isinstance(c, str) for c in remove):
+        raise r.fail(p + ("faults_remove",), 'must be a list of fault codes, e.g. ["hips_low"]')
+    for code in remove:
+        if code not in codes:
+            raise r.fail(p + ("faults_remove",), f"no fault '{code}' to remove (the file's "
+                         f"faults: {', '.join(map(str, codes)) or 'none'})")
+    add = vdata.get("faults_add", [])
+    if not isinstance(add, list) or not all(isinstance(f, dict) for f in add):
+        raise r.fail(p + ("faults_add",), "must be an array of tables ([[variants."
+                     f"{vname}.faults_add]])")
+
+
 def merge_variant(base: dict, over: dict) -> dict:
     """The file with a variant's fields laid over it: tables merge key by key (a variant adds a
-    measure or changes one threshold), anything else (e.g. the [[faults]] list) is replaced."""
-    out = {k: v for k, v in base.items() if k != "variants"}
+    measure or changes one threshold), anything else (e.g. the [[faults]] list) is replaced;
+    `faults_remove` (codes) and `faults_add` (tables) change the file's faults one by one."""
+    out = _merge({k: v for k, v in base.items() if k != "variants"},
+                 {k: v for k, v in over.items() if k not in ("faults_add", "faults_remove")})
+    if "faults_add" in over or "faults_remove" in over:
+        gone = set(over.get("faults_remove", []))
+        out["faults"] = [f for f in out.get("faults", []) if f.get("code") not in gone
+                         ] + list(over.get("faults_add", []))
+    return out
+
+
+def _merge(base: dict, over: dict) -> dict:
+    out = dict(base)
     for k, v in over.items():
-        out[k] = merge_variant(out[k], v) if isinstance(v, dict) and isinstance(
-            out.get(k), dict) else v
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
     return out
 
 

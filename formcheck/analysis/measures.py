@@ -29,6 +29,8 @@ from formcheck.pose.landmarks import LM
 
 MIN_VISIBILITY = 0.3
 SPACES = ("image", "world", "hybrid", "sagittal")
+# "deg": an angle in degrees; "ratio": a length in units of the measure's scale segment.
+UNITS = ("deg", "ratio")
 _SCALE_SEGMENTS = ((11, 23), (12, 24), (23, 25), (24, 26), (25, 27), (26, 28), (11, 13), (12, 14))
 _BASE_NAMES = {m.name.lower().removeprefix("left_") for m in LM if m.name.startswith("LEFT_")}
 _BASE_NAMES |= {"nose"}
@@ -105,6 +107,11 @@ def default_space(fn: str) -> str:
     on the real clips, it held up best across views); lengths, heights and positions stay in
     the image, where a ratio of two lengths is what is seen."""
     return "hybrid" if fn in _ANGLE_FNS else "image"
+
+
+def default_unit(fn: str) -> str:
+    """What a function gives: the ones divided by a scale segment are ratios, the rest angles."""
+    return "ratio" if MEASURE_FUNCTIONS[fn][2] else "deg"
 
 
 def sagittal_points(points: np.ndarray | None) -> np.ndarray | None:
