@@ -20,7 +20,7 @@ from formcheck.analysis.measures import (
     default_space,
     point_names,
 )
-from formcheck.cli.errors import UserError
+from formcheck.errors import UserError
 
 if sys.version_info >= (3, 11):
     import tomllib
