@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from formcheck.cli.errors import UserError
+from formcheck.errors import UserError
 from formcheck.pose.models import (
     VARIANTS,
     ModelError,

@@ -15,18 +15,12 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
+from formcheck.analysis.records import FaultEvent, HoldRecord, RepRecord, Series
 from formcheck.report.csv_export import COLUMNS, csv_rows, render_csv
 from formcheck.report.evidence import evidence_frames
 from formcheck.report.html import render_html
 from formcheck.report.plot import svg_plot
-from formcheck.report.schema import (
-    FaultEvent,
-    HoldRecord,
-    Report,
-    RepRecord,
-    Series,
-    Summary,
-)
+from formcheck.report.schema import Report, Summary
 from formcheck.report.terminal import render_sessions, side_rows, totals
 
 HOSTILE = '<script>alert("x")</script>'
@@ -258,7 +252,7 @@ def cli(args: list[str], env: dict[str, str] | None = None):
     import typer
 
     from formcheck.cli import report_cmd
-    from formcheck.cli.errors import UserError
+    from formcheck.errors import UserError
 
     private = typer.Typer()
     private.command("report")(report_cmd.report)

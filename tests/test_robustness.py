@@ -17,11 +17,11 @@ import pytest
 
 from formcheck.analysis.engine import Engine
 from formcheck.analysis.exercise import get_exercise
+from formcheck.atomic import atomic_path
 from formcheck.pipeline.live import run_live
 from formcheck.pipeline.session import SessionOutputs
 from formcheck.pose.landmarks import PoseTrack
 from formcheck.pose.smoothing import PoseSmoother
-from formcheck.report.atomic import atomic_path
 from formcheck.report.schema import load_report, validate
 from formcheck.source.camera import CameraSource
 

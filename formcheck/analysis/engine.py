@@ -19,12 +19,12 @@ from formcheck.analysis.measures import (
     observable,
     sagittal_points,
 )
+from formcheck.analysis.records import FaultEvent, HoldRecord, RepRecord, Series
 from formcheck.analysis.reps import RepCounter, RepEvent
 from formcheck.analysis.side import MeasureSideSelector, SideSelector
 from formcheck.analysis.state import AnalysisState, Cue
 from formcheck.analysis.view import CUES, ViewCheck
 from formcheck.pose.landmarks import PoseFrame
-from formcheck.report.schema import FaultEvent, HoldRecord, RepRecord, Series
 
 SIDES = ("left", "right")
 WINDOW_S = 180.0  # frames kept for rep/hold records: the longest rep or hold we expect

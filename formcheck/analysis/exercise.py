@@ -22,7 +22,7 @@ from formcheck.analysis.measures import (
     default_unit,
     point_names,
 )
-from formcheck.cli.errors import UserError
+from formcheck.errors import UserError
 
 if sys.version_info >= (3, 11):
     import tomllib

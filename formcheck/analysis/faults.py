@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from formcheck.analysis.exercise import FaultRule
-from formcheck.report.schema import FaultEvent
+from formcheck.analysis.records import FaultEvent
 
 
 def stat_of(values: np.ndarray, times: np.ndarray, stat: str) -> tuple[float, float]:

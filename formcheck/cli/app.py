@@ -7,7 +7,7 @@ import sys
 import typer
 
 from formcheck import native_log
-from formcheck.cli.errors import UserError
+from formcheck.errors import UserError
 from formcheck.pipeline.pose_process import PoseProcessError
 
 app = typer.Typer(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from formcheck.analysis.exercise import ExerciseSpec, get_exercise
-from formcheck.cli.errors import UserError
-from formcheck.report.atomic import check_writable
+from formcheck.atomic import check_writable
+from formcheck.errors import UserError
 
 
 def load_spec(exercise: str | None, exercise_file: Path | None,

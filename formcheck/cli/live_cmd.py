@@ -16,8 +16,8 @@ from formcheck.cli.common import (
     load_spec,
     resolve_model_path,
 )
-from formcheck.cli.errors import UserError
 from formcheck.cli.summary import print_summary
+from formcheck.errors import UserError
 from formcheck.pipeline.session import SessionOutputs
 from formcheck.source.video import SourceError
 

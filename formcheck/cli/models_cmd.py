@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from formcheck.cli.app import app
-from formcheck.cli.errors import UserError
+from formcheck.errors import UserError
 from formcheck.pose.models import DEFAULT_VARIANT, VARIANTS, model_status, prepare
 
 models_app = typer.Typer(

@@ -18,7 +18,7 @@ from rich.console import Console
 
 from formcheck.cli.app import app
 from formcheck.cli.common import check_outputs
-from formcheck.cli.errors import UserError
+from formcheck.errors import UserError
 from formcheck.report.csv_export import csv_rows, write_csv
 from formcheck.report.history import (
     history_dir,

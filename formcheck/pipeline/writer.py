@@ -16,7 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from formcheck.report.atomic import temp_beside
+from formcheck.atomic import temp_beside
 
 # ultrafast + zerolatency: no look-ahead or B-frames, the least CPU a frame. CRF 26: ~4 Mbit/s
 # for a 1080x1920 clip, half what OpenCV's mp4v made, with the overlay's text still crisp.

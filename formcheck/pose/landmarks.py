@@ -159,7 +159,7 @@ class PoseTrack:
 
     def save(self, path: str | Path) -> None:
         """Write a compressed .npz (atomically)."""
-        from formcheck.report.atomic import atomic_path
+        from formcheck.atomic import atomic_path
 
         header = {"format": TRACK_FORMAT, "version": TRACK_VERSION, "width": self.width,
                   "height": self.height, "fps": self.fps, "meta": self.meta}

@@ -11,8 +11,9 @@ import io
 from collections.abc import Sequence
 from pathlib import Path
 
-from formcheck.report.atomic import write_text_atomic
-from formcheck.report.schema import FaultEvent, Report
+from formcheck.analysis.records import FaultEvent
+from formcheck.atomic import write_text_atomic
+from formcheck.report.schema import Report
 from formcheck.report.terminal import num, plain
 
 COLUMNS = [

@@ -12,10 +12,11 @@ from datetime import datetime
 from html import escape
 from pathlib import Path
 
-from formcheck.report.atomic import write_text_atomic
+from formcheck.analysis.records import FaultEvent
+from formcheck.atomic import write_text_atomic
 from formcheck.report.evidence import evidence_frames
 from formcheck.report.plot import svg_plot
-from formcheck.report.schema import FaultEvent, Report
+from formcheck.report.schema import Report
 from formcheck.report.terminal import (
     MEDICAL_NOTE,
     faults_text,

@@ -11,7 +11,8 @@ from html import escape
 
 import numpy as np
 
-from formcheck.report.schema import FaultEvent, Report
+from formcheck.analysis.records import FaultEvent
+from formcheck.report.schema import Report
 from formcheck.report.terminal import num
 
 WIDTH, HEIGHT = 960, 300

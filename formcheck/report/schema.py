@@ -11,50 +11,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from formcheck.report.atomic import write_text_atomic
+from formcheck.analysis.records import FaultEvent, HoldRecord, RepRecord, Series
+from formcheck.atomic import write_text_atomic
 
 SCHEMA_VERSION = 1
-
-
-@dataclass
-class FaultEvent:
-    code: str
-    message: str
-    t_s: float
-    value: float | None = None  # the measurement that triggered it (degrees, seconds, ...)
-
-
-@dataclass
-class RepRecord:
-    index: int  # 1-based
-    side: str  # "left" | "right"
-    start_s: float
-    end_s: float
-    duration_s: float
-    key_angle: str  # measurement name, e.g. "hip_angle"
-    peak_angle: float
-    trough_angle: float
-    range_of_motion: float
-    up_s: float
-    hold_s: float
-    down_s: float
-    good: bool
-    set_index: int = 1
-    faults: list[FaultEvent] = field(default_factory=list)
-    leg: str = ""  # the working leg of a single-leg rep ("left"/"right"), "both", or unknown
-
-
-@dataclass
-class HoldRecord:
-    """A timed hold of a hold-type exercise (glute squeeze, stretch)."""
-
-    index: int
-    side: str
-    start_s: float
-    end_s: float
-    hold_s: float
-    good: bool
-    faults: list[FaultEvent] = field(default_factory=list)
 
 
 @dataclass
@@ -66,15 +26,6 @@ class Summary:
     set_count: int = 0
     # side -> {reps, good, hold_s}
     per_side: dict[str, dict[str, float]] = field(default_factory=dict)
-
-
-@dataclass
-class Series:
-    """Key measurement over time, downsampled, for plots."""
-
-    name: str = ""
-    t_s: list[float] = field(default_factory=list)
-    value: list[float | None] = field(default_factory=list)
 
 
 @dataclass

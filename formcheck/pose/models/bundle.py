@@ -11,8 +11,8 @@ import zlib
 from collections.abc import Callable
 from pathlib import Path
 
+from formcheck.atomic import atomic_path
 from formcheck.pose.models.variants import DETECTOR_MEMBER, LANDMARKS_MEMBER, MEMBERS
-from formcheck.report.atomic import atomic_path
 
 ALIGNMENT = 4
 FIXED_DATE = (1980, 1, 1, 0, 0, 0)

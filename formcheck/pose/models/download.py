@@ -11,10 +11,10 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+from formcheck.atomic import atomic_path
 from formcheck.pose.models.errors import SourceFailed
 from formcheck.pose.models.progress import Reporter
 from formcheck.pose.models.variants import official_url
-from formcheck.report.atomic import atomic_path
 
 ENV_OFFLINE = "FORMCHECK_OFFLINE"
 TIMEOUT_S = 5.0  # connect and per-read; offline machines must fall through quickly

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from formcheck.cli.errors import UserError
+from formcheck.errors import UserError
 
 
 class ModelError(UserError):

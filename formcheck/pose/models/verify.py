@@ -15,10 +15,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from formcheck.atomic import write_text_atomic
 from formcheck.pose.models.bundle import is_tflite, read_members
 from formcheck.pose.models.errors import InvalidModel
 from formcheck.pose.models.probe import VERIFY_IMAGE
-from formcheck.report.atomic import write_text_atomic
 
 EXPECTED_NOSE = (0.44, 0.25)  # normalised x, y of the nose in VERIFY_IMAGE
 NOSE_TOLERANCE = 0.08

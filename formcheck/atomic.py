@@ -1,4 +1,7 @@
-"""Atomic file writes: a crash never leaves a half-written output."""
+"""Atomic file writes: a crash never leaves a half-written output.
+
+A shared leaf: any layer may write through it; this module imports nothing of formcheck.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""One place that turns expected failures into one-line messages instead of tracebacks."""
+"""One place that turns expected failures into one-line messages instead of tracebacks.
+
+A shared leaf: any layer may raise these; this module imports nothing of formcheck.
+"""
 
 from __future__ import annotations
 
