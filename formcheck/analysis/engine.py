@@ -33,8 +33,8 @@ SERIES_DT = 0.1  # report plot resolution
 CUE_AFTER_REP_S = 2.5
 LIVE_MIN_PHASE_S = 0.4
 REPEAT_GAP_S = 10.0  # a small rep repeated within this long counts (see Engine._on_rep)
-SINGLE_LEG_GAP = 30.0  # degrees between the legs' `working_leg` measure: one leg works
 SIMILAR_RANGE = 0.6  # ... if the two ranges are within this ratio of each other
+SINGLE_LEG_GAP = 30.0  # degrees between the legs' `working_leg` measure: one leg works
 
 
 def _span(ev: RepEvent) -> float:
