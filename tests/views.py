@@ -14,14 +14,11 @@ from dataclasses import replace
 
 import numpy as np
 
-from formcheck.pose.landmarks import LM, N_LANDMARKS, PoseTrack
+from formcheck.analysis.measures import SCALE_SEGMENTS
+from formcheck.pose.landmarks import LM, PoseTrack
 
 _LEFT = np.array([i for i in LM if "LEFT" in i.name])
 _RIGHT = np.array([LM[i.name.replace("LEFT", "RIGHT")] for i in LM if "LEFT" in i.name])
-_SEGMENTS = [(LM.LEFT_SHOULDER, LM.LEFT_HIP), (LM.RIGHT_SHOULDER, LM.RIGHT_HIP),
-             (LM.LEFT_HIP, LM.LEFT_KNEE), (LM.RIGHT_HIP, LM.RIGHT_KNEE),
-             (LM.LEFT_KNEE, LM.LEFT_ANKLE), (LM.RIGHT_KNEE, LM.RIGHT_ANKLE),
-             (LM.LEFT_SHOULDER, LM.LEFT_ELBOW), (LM.RIGHT_SHOULDER, LM.RIGHT_ELBOW)]
 
 
 def rotation(yaw_deg: float, pitch_deg: float = 0.0) -> np.ndarray:
@@ -37,10 +34,11 @@ def rotation(yaw_deg: float, pitch_deg: float = 0.0) -> np.ndarray:
 
 def px_per_metre(track: PoseTrack) -> float:
     """The clip's scale: image length over world length of the limbs, taken in the image plane
-    (median over frames and segments, so foreshortened limbs do not bias it much)."""
+    (median over frames and the limbs formcheck.analysis.measures scales by, so foreshortened
+    limbs do not bias it much)."""
     size = np.array([track.width, track.height], float)
     ratios = []
-    for a, b in _SEGMENTS:
+    for a, b in SCALE_SEGMENTS:
         img = np.linalg.norm((track.image[:, a, :2] - track.image[:, b, :2]) * size, axis=-1)
         wld = np.linalg.norm(track.world[:, a, :2] - track.world[:, b, :2], axis=-1)
         ok = np.isfinite(img) & np.isfinite(wld) & (wld > 0.05)
@@ -82,5 +80,4 @@ def _visibility(vis: np.ndarray, cam: np.ndarray) -> np.ndarray:
     far = pair * (1.0 - 0.5 * f[:, None])
     best[:, _RIGHT] = np.where(right_near, pair, far)
     best[:, _LEFT] = np.where(right_near, far, pair)
-    assert best.shape[1] == N_LANDMARKS
     return best

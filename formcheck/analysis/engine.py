@@ -69,6 +69,10 @@ class Engine:
         self.fixed_side = None if side in (None, "auto") else side
         self._names = list(spec.measures)
         self._key_i = self._names.index(spec.key)
+        self._spaces = {m.space for m in spec.measures.values()}
+        # depth is needed for 3-D spaces and to judge whether an angle can be seen at all
+        self._depth = bool(self._spaces & {"hybrid", "sagittal"}) or any(
+            m.space != "world" and m.unit == "deg" for m in spec.measures.values())
         self.reset()
 
     @property
@@ -95,7 +99,6 @@ class Engine:
         self._pending: RepEvent | None = None  # a small rep waiting to be repeated
         self.not_judged: dict[str, int] = {}  # fault cue -> reps (holds) it could not be judged
         self._unmeasured_s = 0.0  # in position, but the key measure could not be taken
-        self._last_t: float | None = None
         self.reps: list[RepRecord] = []
         self.holds: list[HoldRecord] = []
         self.series = Series(name=spec.key)
@@ -118,9 +121,10 @@ class Engine:
         if not pose.detected:
             return out
         px = pose.pixels
-        hybrid = hybrid_points(px, pose.world)
+        # 3-D points only where this exercise needs them (hybrid also judges observability)
+        hybrid = hybrid_points(px, pose.world) if self._depth else None
         coords = {"image": px, "world": pose.world, "hybrid": hybrid,
-                  "sagittal": sagittal_points(hybrid)}
+                  "sagittal": sagittal_points(hybrid) if "sagittal" in self._spaces else None}
         for si, s in enumerate(SIDES):
             pts = {space: Points(c, pose.visibility, s, world=pose.world)
                    for space, c in coords.items() if c is not None}
@@ -161,9 +165,8 @@ class Engine:
             self.counter.reset()  # another limb: its own rest (and a swing's own direction)
         self._key_side = key_side
         counted_key = key if placed else math.nan
-        if placed and math.isnan(key) and self._last_t is not None:
-            self._unmeasured_s += min(max(t - self._last_t, 0.0), 1.0)
-        self._last_t = t
+        if placed and math.isnan(key):
+            self._unmeasured_s += self.view.dt
         self._buf.append(_Sample(t, values, key_side, counted_key))
         while self._buf and t - self._buf[0].t > WINDOW_S:
             self._buf.popleft()
@@ -277,14 +280,16 @@ class Engine:
         similar = pending is not None and ev.start_s - pending.end_s <= REPEAT_GAP_S and (
             SIMILAR_RANGE <= _span(ev) / max(_span(pending), 1e-9) <= 1 / SIMILAR_RANGE)
         if ev.small and not similar:
-            self._pending = ev if self._confirmed(ev) else None
+            self._pending = ev if self._confirmed(*self._rep_frames(ev)[2:]) else None
             return
         if similar and pending is not None:
             self._finish_rep(pending)
         self._finish_rep(ev)
 
-    def _finish_rep(self, ev: RepEvent) -> None:
-        assert self.spec.rep is not None
+    def _rep_frames(self, ev: RepEvent
+                    ) -> tuple[list[_Sample], str, np.ndarray, np.ndarray]:
+        """A rep's frames, its side (per_side: where the key went furthest; else the side
+        seen most) and that side's times and measure values."""
         frames = self._window(ev.start_s, ev.end_s)
         sides = [f.side for f in frames if f.side]
         if self.spec.side.mode == "per_side" and not self.fixed_side:
@@ -293,10 +298,14 @@ class Engine:
         else:
             side = max(set(sides), key=sides.count) if sides else None
         side = side or self.sides.side or "left"
-        times, values = self._arrays(frames, side)
+        return (frames, side, *self._arrays(frames, side))
+
+    def _finish_rep(self, ev: RepEvent) -> None:
+        assert self.spec.rep is not None
+        frames, side, times, values = self._rep_frames(ev)
         key = values[:, self._key_i] if len(values) else np.array([])
         finite = np.isfinite(key)
-        if not finite.any() or not self._confirmed(ev):
+        if not finite.any() or not self._confirmed(times, values):
             return
         self.counter.counted(ev)
         s = self._sign
@@ -341,14 +350,10 @@ class Engine:
             return "both"
         return "left" if left < right else "right"
 
-    def _confirmed(self, ev: RepEvent) -> bool:
+    def _confirmed(self, times: np.ndarray, values: np.ndarray) -> bool:
         """The rep's `confirm` measures moved as far as required from where the rep began (a
         measure that could not be seen during the rep is not judged)."""
         assert self.spec.rep is not None
-        frames = self._window(ev.start_s, ev.end_s)
-        sides = [f.side for f in frames if f.side]
-        side = max(set(sides), key=sides.count) if sides else (self.sides.side or "left")
-        times, values = self._arrays(frames, side)
         for name, change in self.spec.rep.confirm:
             if not len(values):
                 return False

@@ -31,7 +31,9 @@ MIN_VISIBILITY = 0.3
 SPACES = ("image", "world", "hybrid", "sagittal")
 # "deg": an angle in degrees; "ratio": a length in units of the measure's scale segment.
 UNITS = ("deg", "ratio")
-_SCALE_SEGMENTS = ((11, 23), (12, 24), (23, 25), (24, 26), (25, 27), (26, 28), (11, 13), (12, 14))
+# Limbs whose image and world lengths give a frame's pixels per metre (torso, thighs, shins,
+# upper arms).
+SCALE_SEGMENTS = ((11, 23), (12, 24), (23, 25), (24, 26), (25, 27), (26, 28), (11, 13), (12, 14))
 _BASE_NAMES = {m.name.lower().removeprefix("left_") for m in LM if m.name.startswith("LEFT_")}
 _BASE_NAMES |= {"nose"}
 
@@ -135,7 +137,7 @@ def hybrid_points(px: np.ndarray, world: np.ndarray | None) -> np.ndarray | None
     if world is None:
         return None
     ratios = []
-    for a, b in _SCALE_SEGMENTS:
+    for a, b in SCALE_SEGMENTS:
         w = float(np.hypot(*(world[a, :2] - world[b, :2])))
         if w > 0.05:
             ratios.append(float(np.hypot(*(px[a] - px[b]))) / w)

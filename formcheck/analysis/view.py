@@ -152,6 +152,7 @@ class ViewCheck:
         self.out_time = 0.0  # not in position (or no person): nothing counted
         self.cue_seconds: dict[str, float] = {}
         self._last_t: float | None = None
+        self.dt = 0.0  # time since the previous update (capped at 1 s: a gap is not time spent)
 
     @property
     def ok(self) -> bool:
@@ -166,7 +167,7 @@ class ViewCheck:
         j = judge(pose, self.camera, side, moving)
         t = pose.t_s
         first = self._last_t is None
-        dt = 0.0 if self._last_t is None else min(max(t - self._last_t, 0.0), 1.0)
+        dt = self.dt = 0.0 if first else min(max(t - self._last_t, 0.0), 1.0)
         self._last_t = t
         ok = self._ok.update(j.ok, t, first)
         placed = self._in_position.update(j.in_position, t, first)
