@@ -34,6 +34,7 @@ UNITS = ("deg", "ratio")
 # Limbs whose image and world lengths give a frame's pixels per metre (torso, thighs, shins,
 # upper arms).
 SCALE_SEGMENTS = ((11, 23), (12, 24), (23, 25), (24, 26), (25, 27), (26, 28), (11, 13), (12, 14))
+_SCALE_ENDS = np.array(SCALE_SEGMENTS).T  # (2, n): each segment's two landmarks
 _BASE_NAMES = {m.name.lower().removeprefix("left_") for m in LM if m.name.startswith("LEFT_")}
 _BASE_NAMES |= {"nose"}
 
@@ -136,13 +137,12 @@ def hybrid_points(px: np.ndarray, world: np.ndarray | None) -> np.ndarray | None
     alike; None without world landmarks."""
     if world is None:
         return None
-    ratios = []
-    for a, b in SCALE_SEGMENTS:
-        w = float(np.hypot(*(world[a, :2] - world[b, :2])))
-        if w > 0.05:
-            ratios.append(float(np.hypot(*(px[a] - px[b]))) / w)
-    ratios = [r for r in ratios if math.isfinite(r)]
-    if not ratios:
+    a, b = _SCALE_ENDS
+    w = np.hypot(*(world[a, :2] - world[b, :2]).T)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratios = np.hypot(*(px[a] - px[b]).T) / w
+    ratios = ratios[(w > 0.05) & np.isfinite(ratios)]
+    if not len(ratios):
         return None
     return np.column_stack([px, world[:, 2] * float(np.median(ratios))])
 
@@ -378,7 +378,7 @@ def observable(spec: MeasureSpec, depth: Points | None) -> bool:
     if depth is None or spec.space == "world" or spec.unit != "deg":
         return True
     for seg in _segments(spec, depth):
-        full = float(np.linalg.norm(seg))
+        full = math.sqrt(float(seg @ seg))
         if math.isfinite(full) and full > 0 and math.hypot(seg[0], seg[1]) < (
                 MIN_FORESHORTENING * full):
             return False
