@@ -69,6 +69,21 @@ def test_jitter_around_a_threshold_counts_once():
     assert len(_run(ts, vs)) == 1
 
 
+def test_a_two_frame_tracking_spike_is_not_the_peak():
+    # A 1.2 s rep topping out at 168, with two frames (30 fps) glitched to 192 just after
+    # the top is reached (seen on a bridge filmed at 45 degrees): had the spike set the
+    # peak, the real top would read as "on the way down", settle there and end the rep
+    # after 0.8 s, too short to count.
+    ts, vs = _signal([(1.5, 130, 130), (0.6, 130, 168), (1.2, 168, 168), (0.8, 168, 130),
+                      (1.0, 130, 130)])
+    spike = np.flatnonzero(ts >= 2.2)[:2]
+    vs[spike] = 192.0
+    events = _run(ts, vs)
+    assert len(events) == 1 and events[0].peak == pytest.approx(168, abs=0.5)
+    vs[spike[0] + 5:spike[0] + 9] = 192.0  # held for four frames: a real peak
+    assert _run(ts, vs)[0].peak == pytest.approx(192)
+
+
 def test_pulses_while_holding_the_top_do_not_count():
     ts, vs = _signal([(1.5, 130, 130), (1.0, 130, 178)] + [(0.3, 178, 165), (0.3, 165, 178)] * 5
                      + [(1.0, 178, 130), (1.0, 130, 130)])

@@ -24,6 +24,7 @@ from formcheck.analysis.exercise import RepSpec
 REST_WINDOW_S = 3.0
 SMALL_RANGE = 0.5  # a movement of half the range may be a small-range variant's rep
 END_RETURN = 0.75  # a clip that ends this far back from the top ends a rep (not half way)
+PEAK_HOLD_S = 0.06  # a peak must last this long (3 frames at 30 fps): a glitch does not count
 RETURN_CONFIRM_S = 0.1  # the return must last this long: one glitched frame is not a return
 SETTLE_S = 0.8  # a descent that settles this long, 40% or more of the way down, ends the rep, even
 # if the person's rest has moved (feet shifted between reps) and the return level is never met
@@ -59,6 +60,7 @@ class RepCounter:
         self.top_since: float | None = None
         self._return_t: float | None = None
         self._prev: float | None = None  # the previous sample (natural units)
+        self._tail: deque[tuple[float, float]] = deque()  # the last PEAK_HOLD_S of samples
         self._recent: deque[tuple[float, float]] = deque()
 
     @property
@@ -96,15 +98,19 @@ class RepCounter:
                 self._rest(ti, self.sign * vi)
         v = self.sign * value
         self._last_t = t
-        prev, self._prev = self._prev, v
+        self._prev = v
+        self._tail.append((t, v))
+        while len(self._tail) > 2 and t - self._tail[1][0] >= PEAK_HOLD_S:
+            self._tail.popleft()
+        # The peak is what was held for PEAK_HOLD_S (two samples at least): a glitch of a
+        # frame or two can neither reach the top nor raise the return level out of reach.
+        held = min(x for _, x in self._tail)
         if self.phase == "rest":
             self._rest(t, v)
             if self.phase == "up":
-                self._peak = min(v, prev) if prev is not None else v
+                self._peak = held
             return None
-        # The peak must be held for two samples: one glitched frame can neither reach the
-        # top nor raise the return level out of reach.
-        return self._moving(t, v, min(v, prev) if prev is not None else v)
+        return self._moving(t, v, held)
 
     def _rest(self, t: float, v: float) -> None:
         s = self.spec
