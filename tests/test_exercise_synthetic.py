@@ -71,6 +71,15 @@ def test_clean_reps_survive_jitter_and_dropped_frames(name):
     assert len(res.reps) == 4
 
 
+def test_a_leg_held_back_is_a_stretch_not_a_swing():
+    # Swings turn at once; the same range with the leg held 1.2 s at the far end (a standing
+    # quad stretch) counts none, while 0.2 s at the end is still a swing.
+    swings, _ = k.reps(k.leg_swing, 3, t_hold=0.2).render()
+    held, _ = k.reps(k.leg_swing, 3, t_hold=1.2).render()
+    assert len(analyse(swings, "leg_swing")[0].reps) == 3
+    assert analyse(held, "leg_swing")[0].reps == []
+
+
 # --------------------------------------------------------------------------- fault rules
 
 def _heels(): return [LM.LEFT_HEEL, LM.RIGHT_HEEL]

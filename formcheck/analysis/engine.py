@@ -307,12 +307,14 @@ class Engine:
         finite = np.isfinite(key)
         if not finite.any() or not self._confirmed(times, values):
             return
-        self.counter.counted(ev)
         s = self._sign
         # The top is measured from a robust peak, so a one-frame spike doesn't shrink it.
         extreme = float(np.percentile((s * key)[finite], 95))
         near = np.where(finite & (s * key >= extreme - self.spec.rep.hold_band))[0]
         top0, top1 = float(times[near[0]]), float(times[near[-1]])
+        if self.spec.rep.max_hold_s and top1 - top0 > self.spec.rep.max_hold_s:
+            return  # held at the far end: a stretch or a pose, not a swing
+        self.counter.counted(ev)
         masks = {"up": times < top0, "top": (times >= top0) & (times <= top1),
                  "down": times > top1, "rep": np.ones_like(times, bool)}
         masks["hold"] = masks["top"]

@@ -87,6 +87,7 @@ class RepSpec:
     min_duration_s: float = 0.6
     hold_band: float = 8.0  # "at the top" = within hold_band of the rep's peak
     hold_min_s: float = 0.0  # a good rep holds the top at least this long
+    max_hold_s: float = 0.0  # if > 0, a rep holding its top longer is not one (swings never stop)
     max_gap_s: float = 1.5  # a rep unseen for longer is abandoned
     # (measure, change): a rep counts only if that measure also moved at least this far from
     # where the rep began (negative: fell at least this far). A bridge's pelvis must rise: a

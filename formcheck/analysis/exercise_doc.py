@@ -57,6 +57,8 @@ DOCS: dict[str, dict[str, str]] = {
         "min_duration_s": "a shorter movement is not a rep (seconds)",
         "hold_band": '"at the top" = within this of the rep\'s peak',
         "hold_min_s": "a good rep holds the top at least this long (seconds)",
+        "max_hold_s": "if above 0, a movement that holds its top longer is not a rep: a swing "
+                      "never stops at the end, holding the leg there is a stretch (seconds)",
         "max_gap_s": "a rep unseen for longer is abandoned (seconds)",
         "confirm": '[["measure", change], ...]: a rep counts only if that measure also moved '
                    "this far from where the rep began (negative: fell this far)",
