@@ -125,6 +125,12 @@ def test_a_rep_starts_from_the_start_position_when_the_spec_names_one():
     assert _events(ts, vs, spec) == []  # pulses in a squat held low, then standing up
     ts, vs = _reps(2, rest=172.0, top=95.0)
     assert len(_run(ts, vs, spec)) == 2
+    # First seen already on the way down (rest read at 140): a squat if the return goes on
+    # to standing, not if it stops short of the start position.
+    ts, vs = _signal([(0.2, 140, 140), (0.8, 140, 60), (1.0, 60, 170), (1.0, 170, 170)])
+    assert len(_run(ts, vs, spec)) == 1
+    ts, vs = _signal([(0.2, 140, 140), (0.8, 140, 60), (1.0, 60, 138), (1.0, 138, 138)])
+    assert _run(ts, vs, spec) == []
 
 
 def test_short_occlusion_keeps_the_rep_long_one_abandons_it():

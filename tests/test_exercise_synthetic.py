@@ -14,6 +14,7 @@ from test_exercises import analyse
 from views import camera_view
 
 from formcheck.analysis.exercise import get_exercise
+from formcheck.analysis.view import ViewCheck
 from formcheck.pose.landmarks import LM, PoseTrack
 from formcheck.report.build import build_report
 
@@ -78,6 +79,34 @@ def test_a_leg_held_back_is_a_stretch_not_a_swing():
     held, _ = k.reps(k.leg_swing, 3, t_hold=1.2).render()
     assert len(analyse(swings, "leg_swing")[0].reps) == 3
     assert analyse(held, "leg_swing")[0].reps == []
+
+
+def test_a_rep_begun_as_the_person_comes_into_view_counts():
+    # Nobody in view for the first 1.15 s of 3 squats (the first starts at 1.0 s): the view
+    # check's settling time must not lose the start of that first squat.
+    track, truth = k.reps(k.squat, 3).render()
+    late = k.occlude(track, 0.0, 1.15)
+    assert len(analyse(late, "squat")[0].reps) == truth.n_reps == 3
+
+
+def test_getting_into_position_is_not_replayed_as_a_rep():
+    # Seen standing, then lying down: the settling time after lying down is the arrival,
+    # which the view check does not hand back to the counter (only a person just come into
+    # view gets the settling time counted).
+    motion = k.still(k.standing, 1.5).then(k.reps(k.supine_bridge, 2), gap=0.5)
+    track, truth = motion.render()
+    view = ViewCheck(get_exercise("glute_bridge").camera)
+    placed_at = None
+    for f in track.frames():
+        if view.update(f, "right") and placed_at is None:
+            placed_at = f.t_s
+            assert view.in_position_since is None
+    assert placed_at is not None and len(analyse(track, "glute_bridge")[0].reps) == 2
+    fresh = ViewCheck(get_exercise("glute_bridge").camera)
+    for f in k.occlude(track, 0.0, 2.5).frames():
+        if fresh.update(f, "right"):
+            assert fresh.in_position_since is not None and fresh.in_position_since < f.t_s
+            break
 
 
 # --------------------------------------------------------------------------- fault rules

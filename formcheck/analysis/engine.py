@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -96,6 +96,7 @@ class Engine:
         self.counter = RepCounter(spec.rep) if spec.rep else None
         self.timer = (HoldTimer(spec.hold.enter_s, spec.hold.exit_s) if spec.hold else None)
         self._buf: deque[_Sample] = deque()
+        self._placed = False
         self._pending: RepEvent | None = None  # a small rep waiting to be repeated
         self.not_judged: dict[str, int] = {}  # fault cue -> reps (holds) it could not be judged
         self._unmeasured_s = 0.0  # in position, but the key measure could not be taken
@@ -177,6 +178,8 @@ class Engine:
 
         hold_s = 0.0
         if self.counter is not None:
+            if placed and not self._placed:
+                self._replay_settling(t)
             event = self.counter.update(t, counted_key)
             if event:
                 self._on_rep(event)
@@ -193,6 +196,7 @@ class Engine:
                 self._finish_hold(event_h)
             hold_s = self.timer.current(t)
             phase = "hold" if self.timer.running else ("rest" if placed else "waiting")
+        self._placed = placed
         if phase != self._phase:
             self._phase, self._phase_start = phase, t
         cue = self.view.cue if not placed else (self._live_cue(t, key_side or side)
@@ -212,6 +216,21 @@ class Engine:
             person_visible=pose.detected, view_ok=placed and self.view.ok, cue=cue,
             last_rep_good=last, key_unit=self.spec.measures[self.spec.key].unit,
         )
+
+    def _replay_settling(self, now: float) -> None:
+        """In position since `in_position_since`, confirmed only now: the samples of that
+        settling time count too, so a rep begun at once keeps its start."""
+        assert self.counter is not None
+        since = self.view.in_position_since
+        if since is None:
+            return
+        for i, smp in enumerate(self._buf):
+            if since <= smp.t < now:
+                key = self._key(smp.values, smp.side)[0]
+                self._buf[i] = replace(smp, key=key)
+                event = self.counter.update(smp.t, key)
+                if event:
+                    self._on_rep(event)
 
     def _hold_target(self) -> float | None:
         if self.spec.hold:

@@ -24,6 +24,7 @@ from formcheck.analysis.exercise import RepSpec
 REST_WINDOW_S = 3.0
 SMALL_RANGE = 0.5  # a movement of half the range may be a small-range variant's rep
 END_RETURN = 0.75  # a clip that ends this far back from the top ends a rep (not half way)
+START_CONFIRM_S = 0.5  # a return short of `start` may still reach it this soon after
 PEAK_HOLD_S = 0.06  # a peak must last this long (3 frames at 30 fps): a glitch does not count
 RETURN_CONFIRM_S = 0.1  # the return must last this long: one glitched frame is not a return
 SETTLE_S = 0.8  # a descent that settles this long, 40% or more of the way down, ends the rep, even
@@ -62,6 +63,7 @@ class RepCounter:
         self._prev: float | None = None  # the previous sample (natural units)
         self._tail: deque[tuple[float, float]] = deque()  # the last PEAK_HOLD_S of samples
         self._recent: deque[tuple[float, float]] = deque()
+        self._doubt: tuple[RepEvent, float] | None = None  # a rep and when it returned
 
     @property
     def min_range(self) -> float:
@@ -105,6 +107,10 @@ class RepCounter:
         # The peak is what was held for PEAK_HOLD_S (two samples at least): a glitch of a
         # frame or two can neither reach the top nor raise the return level out of reach.
         held = min(x for _, x in self._tail)
+        if self._doubt is not None:
+            event = self._confirm_start(t, v)
+            if event is not None:
+                return event
         if self.phase == "rest":
             self._rest(t, v)
             if self.phase == "up":
@@ -167,11 +173,24 @@ class RepCounter:
                             self._natural(self._peak), small=True)
         return None
 
-    def _from_start(self) -> bool:
-        """The rest lies on the start side of the spec's `start` (when given)."""
+    def _from_start(self, v: float | None = None) -> bool:
+        """The rest (or `v`) lies on the start side of the spec's `start` (when given)."""
         if self.spec.start is None or self.rest is None or not self.sign:
             return True
-        return self.rest <= self.sign * self.spec.start
+        return (self.rest if v is None else v) <= self.sign * self.spec.start
+
+    def _confirm_start(self, t: float, v: float) -> RepEvent | None:
+        """A rep whose rest was short of `start` (the person was first seen already on the
+        way down) counts if its return reaches the start side within START_CONFIRM_S;
+        pulses at the bottom of a squat held low never do."""
+        assert self._doubt is not None
+        event, returned = self._doubt
+        if self._from_start(v):
+            self._doubt = None
+            return event
+        if t - returned > START_CONFIRM_S or self.phase != "rest":
+            self._doubt = None
+        return None
 
     def _settled(self, t: float, v: float) -> RepEvent | None:
         """Complete a rep whose descent has come to rest above the old return level."""
@@ -191,9 +210,11 @@ class RepCounter:
         """Back at the start (since `_return_t`): a rep if it lasted long enough."""
         assert self.rest is not None and self._return_t is not None
         end, event = self._return_t, None
-        if end - self._start_t >= self.spec.min_duration_s and self._from_start():
+        if end - self._start_t >= self.spec.min_duration_s:
             event = RepEvent(self._start_t, end, self._natural(self.rest),
                              self._natural(self._peak))
+            if not self._from_start():  # a rep if the return goes on to the start side
+                self._doubt, event = (event, t), None
         self.phase, self.top_since, self._last_low_t, self._return_t = "rest", None, t, None
         self._recent.clear()
         self._rest_buf.clear()

@@ -126,6 +126,7 @@ class _Debounced:
 
     def __init__(self, settle_s: float):
         self.settle_s, self.value = settle_s, False
+        self.since = 0.0  # when the current value began to be seen (before it took effect)
         self._pending: tuple[bool, float] | None = None
 
     def update(self, value: bool, t: float, first: bool) -> bool:
@@ -133,7 +134,7 @@ class _Debounced:
             if self._pending is None or self._pending[0] != value:
                 self._pending = (value, t)
             if first or t - self._pending[1] >= self.settle_s:
-                self.value, self._pending = value, None
+                self.value, self.since, self._pending = value, self._pending[1], None
         else:
             self._pending = None
         return self.value
@@ -152,6 +153,7 @@ class ViewCheck:
         self.out_time = 0.0  # not in position (or no person): nothing counted
         self.cue_seconds: dict[str, float] = {}
         self._last_t: float | None = None
+        self._seen_out_at: float | None = None  # last frame with a person not in position
         self.dt = 0.0  # time since the previous update (capped at 1 s: a gap is not time spent)
 
     @property
@@ -162,10 +164,22 @@ class ViewCheck:
     def in_position(self) -> bool:
         return self._in_position.value
 
+    @property
+    def in_position_since(self) -> float | None:
+        """When the person, just come into view, was first seen in position (the settling
+        delay is there to ignore a flicker, not to lose the start of a rep begun at once);
+        None when they were seen getting into position, which is never a rep."""
+        since = self._in_position.since
+        return None if self._seen_out_at is not None and self._seen_out_at < since else since
+
     def update(self, pose: PoseFrame, side: str, moving: bool = False) -> bool:
         """Whether the person is in position (the key measure may be counted)."""
         j = judge(pose, self.camera, side, moving)
         t = pose.t_s
+        if pose.detected and not j.in_position:
+            self._seen_out_at = t
+        elif not pose.detected and not self.in_position:
+            self._seen_out_at = None  # out of view: whoever comes next arrives afresh
         first = self._last_t is None
         dt = self.dt = 0.0 if first else min(max(t - self._last_t, 0.0), 1.0)
         self._last_t = t
