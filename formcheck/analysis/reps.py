@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from formcheck.analysis.exercise import RepSpec
+from formcheck.analysis.state import Phase
 
 REST_WINDOW_S = 3.0
 SMALL_RANGE = 0.5  # a movement of half the range may be a small-range variant's rep
@@ -51,7 +52,7 @@ class RepCounter:
         self.ranges: list[float] = []  # the last counted reps' ranges (natural units)
         self.top = self.sign * spec.top if self.sign else -math.inf
         self._undecided: deque[tuple[float, float]] = deque()
-        self.phase = "rest"
+        self.phase: Phase = "rest"
         self._rest_buf: deque[tuple[float, float]] = deque()
         self.rest: float | None = None
         self._peak = -math.inf
@@ -64,6 +65,11 @@ class RepCounter:
         self._tail: deque[tuple[float, float]] = deque()  # the last PEAK_HOLD_S of samples
         self._recent: deque[tuple[float, float]] = deque()
         self._doubt: tuple[RepEvent, float] | None = None  # a rep and when it returned
+
+    @property
+    def peak(self) -> float:
+        """The furthest point of the rep under way, held (natural units: sign x key)."""
+        return self._peak
 
     @property
     def min_range(self) -> float:

@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
+
+Side = Literal["left", "right"]
+SIDES: tuple[Side, Side] = ("left", "right")
+# waiting: not yet in position; rest: at the start position; up/top/down: a rep under way;
+# hold: a hold under way
+Phase = Literal["waiting", "rest", "up", "top", "down", "hold"]
 
 
 @dataclass(frozen=True)
@@ -21,7 +28,7 @@ class AnalysisState:
     key_name: str  # e.g. "hip_angle"
     key_value: float | None  # degrees (or the measurement's unit) at this frame
     key_joint: int | None  # landmark index where the key angle is drawn
-    phase: str  # "waiting" | "rest" | "up" | "top" | "down" | "hold"
+    phase: Phase
     rep_count: int
     good_rep_count: int
     set_count: int
