@@ -74,6 +74,9 @@ def _load_files(paths: list[Path], since: date | None, until: date | None,
         except ReportError as exc:
             problems.append(str(exc))
             continue
+        except (ValueError, RecursionError) as exc:  # json: 5000-digit numbers, deep nesting
+            problems.append(f"{path}: not a readable report ({type(exc).__name__})")
+            continue
         if _in_range(report, since, until, exercise):
             loaded.append(Loaded(path, str(path), report))
     return loaded

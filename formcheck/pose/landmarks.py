@@ -191,10 +191,8 @@ class PoseTrack:
                                      f"this formcheck reads ({TRACK_VERSION})")
                 meta = header.get("meta", {})
                 track = cls(
-                    t_s=z["t_s"].astype(np.float64), image=z["image"].astype(np.float64),
-                    world=z["world"].astype(np.float64),
-                    visibility=z["visibility"].astype(np.float64),
-                    presence=z["presence"].astype(np.float64),
+                    t_s=_real(z, "t_s"), image=_real(z, "image"), world=_real(z, "world"),
+                    visibility=_real(z, "visibility"), presence=_real(z, "presence"),
                     width=_whole(header.get("width"), "width", 1, MAX_SIDE),
                     height=_whole(header.get("height"), "height", 1, MAX_SIDE),
                     fps=_finite(header.get("fps"), "fps", 0.1, MAX_FPS),
@@ -216,6 +214,14 @@ MAX_SIDE = 8192
 MAX_FPS = 1000.0
 MAX_TRACK_BYTES = 2 << 30  # uncompressed; an hour at 60 fps is about 0.3 GB
 MAX_COORD = 100.0  # normalised image units or metres: far beyond any real landmark
+
+
+def _real(z, name: str) -> np.ndarray:
+    """Member `name` as float64, if it holds real numbers."""
+    a = z[name]
+    if a.dtype.kind not in "fiu":
+        raise ValueError(f"{name} holds {a.dtype} values, not numbers")
+    return a.astype(np.float64)
 
 
 def _whole(value: object, name: str, low: int, high: int) -> int:

@@ -100,8 +100,8 @@ class VideoFileSource:
         """Say what was lost: the end (decoding stopped well before the container's length)
         or frames along the way (FFmpeg drops some damaged frames without a failed read,
         so a count short of the container's is no sign by itself of an early stop)."""
-        expected = self.info.frame_count
-        missing = expected - delivered if expected else 0
+        expected = self.info.frame_count or 0  # 0: the container does not say
+        missing = max(expected - delivered, 0)
         lost = max(self.skipped, missing)
         end_s = expected / self.info.fps if expected else 0.0
         reached_end = self._last_t >= end_s - max(0.02 * end_s, 3.0 / self.info.fps)
