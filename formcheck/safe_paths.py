@@ -113,6 +113,8 @@ def check_paths(outputs: Mapping[str, PathLike | None],
                                 "give each output its own name")
     for name, path in files:
         kind = special_file(path)
+        if kind == "a directory":
+            raise PathError(f"cannot write {path}: it is a directory")
         if kind is not None:
             raise PathError(f"{name} {path} is {kind}; formcheck replaces only regular "
                             "files: name a new file")

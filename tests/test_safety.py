@@ -147,7 +147,7 @@ def test_report_outputs_never_replace_a_special_file(work, kind, option):
         message = "is a FIFO"
     elif kind == "dir":
         target.mkdir()
-        message = "is a directory"
+        message = "target.out: it is a directory"
     elif kind == "socket":
         with socket.socket(socket.AF_UNIX) as sock:
             sock.bind(str(target))
