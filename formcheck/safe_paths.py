@@ -116,8 +116,11 @@ def check_paths(outputs: Mapping[str, PathLike | None],
         if kind == "a directory":
             raise PathError(f"cannot write {path}: it is a directory")
         if kind is not None:
+            hint = ("; for stdout give -" if str(path).startswith(("/dev/std", "/dev/fd/",
+                                                                  "/proc/self/fd/"))
+                    else ": name a new file")
             raise PathError(f"{name} {path} is {kind}; formcheck replaces only regular "
-                            "files: name a new file")
+                            f"files{hint}")
         try:
             _writable(path)
         except OSError as exc:
