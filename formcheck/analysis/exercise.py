@@ -812,7 +812,8 @@ def apply_variant(spec: ExerciseSpec, variant: str | None) -> ExerciseSpec:
         return spec
     if variant not in spec.variants:
         known = ", ".join(spec.variants) or "none"
-        raise ExerciseFileError(f"exercise '{spec.id}' has no variant '{variant}' (known: {known})")
+        raise ExerciseFileError(printable(f"exercise '{spec.id}' has no variant '{variant}' "
+                                          f"(known: {known})"))
     text = (Path(spec.source).read_bytes().decode("utf-8-sig").removeprefix("\ufeff")
             if Path(spec.source).is_file() else "")
     data = tomllib.loads(text) if text else {}
