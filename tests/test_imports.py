@@ -36,7 +36,7 @@ LAYER_OF = {
 RANK = {"source": 0, "pose": 1, "analysis": 2, "overlay": 3, "report": 3, "pipeline": 4,
         "cli": 5}
 # shared leaves: "" is the package itself (formcheck/__init__.py: the version)
-LEAVES = {"", "errors", "atomic", "native_log"}
+LEAVES = {"", "errors", "atomic", "native_log", "safe_paths"}
 
 MODULE_STRING = re.compile(r"formcheck(\.\w+)+")
 

@@ -6,8 +6,10 @@ the line, so a user writing their own exercise can fix it.
 
 from __future__ import annotations
 
+import math
 import re
 import sys
+import unicodedata
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -23,6 +25,7 @@ from formcheck.analysis.measures import (
     point_names,
 )
 from formcheck.errors import UserError
+from formcheck.safe_paths import input_problem
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -161,32 +164,223 @@ class ExerciseSpec:
         return self.rep.key if self.rep else self.hold.key  # type: ignore[union-attr]
 
 
+# ----------------------------------------------------------------------------- positions
+
+MAX_DEPTH = 12  # tables and arrays nested deeper than this are no exercise file
+MAX_BYTES = 1_000_000  # an exercise file is a few kB; a bigger one is not read
+
+
+class _TooDeep(Exception):
+    def __init__(self, line: int):
+        self.line = line
+
+
+class _Stop(Exception):
+    """Text the scanner does not follow: tomllib then names the TOML mistake."""
+
+
+class _Positions:
+    """Where each key and table of a TOML text is, by path (tomllib keeps no positions):
+    ("rep", "top"), ("faults", "2", "cue") for the third [[faults]], ("measures", "hip",
+    "points") inside an inline table. Also bounds the nesting, which tomllib would follow
+    into a RecursionError."""
+
+    BARE = re.compile(r"[A-Za-z0-9_-]+")
+    SCALAR = re.compile(r"[^,\]\}\s#]+")
+
+    def __init__(self, text: str):
+        self.s, self.i, self.line = text, 0, 1
+        self.lines: dict[tuple[str, ...], int] = {}
+        self.arrays: dict[tuple[str, ...], int] = {}  # [[x]] path -> tables so far
+        self.too_deep: int | None = None  # the line where nesting passed MAX_DEPTH
+        try:
+            self._document()
+        except _Stop:
+            pass
+        except _TooDeep as exc:
+            self.too_deep = exc.line
+
+    # -- characters
+    def _peek(self, n: int = 1) -> str:
+        return self.s[self.i:self.i + n]
+
+    def _advance(self, n: int = 1) -> None:
+        self.line += self.s.count("\n", self.i, self.i + n)
+        self.i += n
+
+    def _blank(self, newlines: bool) -> None:
+        while self.i < len(self.s):
+            c = self.s[self.i]
+            if c in " \t\r" or (newlines and c == "\n"):
+                self._advance()
+            elif c == "#":
+                end = self.s.find("\n", self.i)
+                self._advance((len(self.s) if end < 0 else end) - self.i)
+            else:
+                return
+
+    def _to_line_end(self) -> None:
+        self._blank(False)
+        if self.i < len(self.s) and self.s[self.i] != "\n":
+            raise _Stop
+        self._advance()
+
+    # -- keys and headers
+    def _key(self) -> tuple[str, ...]:
+        parts = []
+        while True:
+            self._blank(False)
+            c = self._peek()
+            if c in ('"', "'"):
+                parts.append(self._string())
+            else:
+                m = self.BARE.match(self.s, self.i)
+                if not m:
+                    raise _Stop
+                parts.append(m.group())
+                self._advance(m.end() - self.i)
+            self._blank(False)
+            if self._peek() != ".":
+                break
+            self._advance()
+        if len(parts) > MAX_DEPTH:
+            raise _TooDeep(self.line)
+        return tuple(parts)
+
+    def _in_arrays(self, path: tuple[str, ...]) -> tuple[str, ...]:
+        """`path` with the index of the current table of each [[array]] on the way."""
+        out: tuple[str, ...] = ()
+        for part in path:
+            out += (part,)
+            if out in self.arrays:
+                out += (str(self.arrays[out] - 1),)
+        return out
+
+    def _document(self) -> None:
+        table: tuple[str, ...] = ()
+        while True:
+            self._blank(True)
+            if self.i >= len(self.s):
+                return
+            line = self.line
+            if self._peek(2) == "[[":
+                self._advance(2)
+                full = self._key()
+                base = self._in_arrays(full[:-1]) + full[-1:]
+                if self._peek(2) != "]]":
+                    raise _Stop
+                self._advance(2)
+                self.arrays[base] = self.arrays.get(base, 0) + 1
+                self.lines.setdefault(base, line)
+                table = base + (str(self.arrays[base] - 1),)
+                self.lines[table] = line
+            elif self._peek() == "[":
+                self._advance()
+                table = self._in_arrays(self._key())
+                if self._peek() != "]":
+                    raise _Stop
+                self._advance()
+                self.lines.setdefault(table, line)
+            else:
+                key = table + self._key()
+                if len(key) > MAX_DEPTH:
+                    raise _TooDeep(line)
+                for n in range(len(table) + 1, len(key) + 1):  # a.b = 1 also places a
+                    self.lines.setdefault(key[:n], line)
+                if self._peek() != "=":
+                    raise _Stop
+                self._advance()
+                self._value(key, len(key))
+            self._to_line_end()
+
+    # -- values
+    def _string(self) -> str:
+        q = self._peek()
+        if self._peek(3) == q * 3:
+            end = self.s.find(q * 3, self.i + 3)
+            while q == '"' and end > 0 and self._escaped(end):
+                end = self.s.find(q * 3, end + 1)
+            if end < 0:
+                raise _Stop
+            while self.s[end + 3:end + 4] == q:  # up to two quotes may close the content
+                end += 1
+            text = self.s[self.i + 3:end]
+            self._advance(end + 3 - self.i)
+            return text
+        j = self.i + 1
+        while j < len(self.s) and self.s[j] != q and self.s[j] != "\n":
+            j += 2 if (q == '"' and self.s[j] == "\\") else 1
+        if j >= len(self.s) or self.s[j] != q:
+            raise _Stop
+        text = self.s[self.i + 1:j]
+        self._advance(j + 1 - self.i)
+        return text
+
+    def _escaped(self, at: int) -> bool:
+        n = 0
+        while at - 1 - n >= 0 and self.s[at - 1 - n] == "\\":
+            n += 1
+        return n % 2 == 1
+
+    def _value(self, path: tuple[str, ...], depth: int) -> None:
+        if depth > MAX_DEPTH:
+            raise _TooDeep(self.line)
+        self._blank(False)
+        c = self._peek()
+        if c in ('"', "'"):
+            self._string()
+        elif c == "[":
+            self._advance()
+            n = 0
+            while True:
+                self._blank(True)
+                if self._peek() == "]":
+                    self._advance()
+                    return
+                self.lines.setdefault(path + (str(n),), self.line)
+                self._value(path + (str(n),), depth + 1)
+                self._blank(True)
+                if self._peek() == ",":
+                    self._advance()
+                    n += 1
+                elif self._peek() != "]":
+                    raise _Stop
+        elif c == "{":
+            self._advance()
+            while True:
+                self._blank(False)
+                if self._peek() == "}":
+                    self._advance()
+                    return
+                key = path + self._key()
+                if len(key) > MAX_DEPTH:
+                    raise _TooDeep(self.line)
+                for n in range(len(path) + 1, len(key) + 1):
+                    self.lines.setdefault(key[:n], self.line)
+                if self._peek() != "=":
+                    raise _Stop
+                self._advance()
+                self._value(key, depth + 1)
+                self._blank(False)
+                if self._peek() == ",":
+                    self._advance()
+                elif self._peek() != "}":
+                    raise _Stop
+        else:
+            m = self.SCALAR.match(self.s, self.i)
+            if not m:
+                raise _Stop
+            self._advance(m.end() - self.i)
+
+    def line_of(self, path: tuple[str, ...]) -> int | None:
+        """The line of `path`, else of the nearest table or key that holds it."""
+        for n in range(len(path), 0, -1):
+            if path[:n] in self.lines:
+                return self.lines[path[:n]]
+        return None
+
+
 # ----------------------------------------------------------------------------- loading
-
-def _line_of(text: str, path: tuple[str, ...]) -> int | None:
-    """Best-effort line number of a dotted field in TOML text (tomllib has no positions)."""
-    lines = text.splitlines()
-    key = path[-1] if path else ""
-    full = ".".join(p for p in path if not p.isdigit())
-    header = re.compile(r"^\s*\[\[?\s*" + re.escape(full) + r"\s*\]\]?\s*$")
-    if path and not path[-1].isdigit():  # the field is itself a table: [[variants.x.faults]]
-        at = next((i for i, ln in enumerate(lines) if header.match(ln)), None)
-        if at is not None:
-            return at + 1
-    table = ".".join(p for p in path[:-1] if not p.isdigit())
-    start = 0
-    if table:
-        pat = re.compile(r"^\s*\[\[?\s*" + re.escape(table) + r"\s*\]\]?\s*$")
-        idx = [i for i, ln in enumerate(lines) if pat.match(ln)]
-        nth = next((int(p) for p in path if p.isdigit()), 0)
-        if idx:
-            start = idx[min(nth, len(idx) - 1)]
-    kpat = re.compile(r"^\s*" + re.escape(key) + r"\s*=|[{,]\s*" + re.escape(key) + r"\s*=")
-    for i in range(start, len(lines)):
-        if kpat.search(lines[i]):
-            return i + 1
-    return start + 1 if table else None
-
 
 def _has(d: dict, path: tuple[str, ...]) -> bool:
     """Whether a (possibly list-indexed) path exists in a parsed table."""
@@ -201,17 +395,42 @@ def _has(d: dict, path: tuple[str, ...]) -> bool:
     return True
 
 
+# Numbers a file may not leave out of range (by field name): nan/inf anywhere are refused
+# (they count nothing, silently); these bounds keep each field to what it can mean.
+NON_NEGATIVE = ("min_range", "start_band", "min_duration_s", "hold_band", "hold_min_s",
+                "enter_s", "exit_s", "margin", "min_s")
+POSITIVE = ("max_gap_s", "factor", "max_width", "min_width", "hold_s")
+FRACTIONS = ("return_fraction", "own_range")  # 0..1 (own_range above 0)
+COUNTS = {"sets": 100, "reps": 1000, "per_day": 24, "every_n_days": 365}  # 1..this
+
+
+def printable(text: str, multiline: bool = False) -> str:
+    """`text` without control characters (terminal escapes, bidi overrides): text from a
+    file goes to a terminal. Newlines and tabs stay in long texts, become spaces in short."""
+    out = []
+    for ch in text:
+        if ch in "\n\t":
+            out.append(ch if multiline else " ")
+        elif unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co"):
+            out.append(ch)
+    return "".join(out)
+
+
 class _Reader:
     def __init__(self, data: dict, text: str, origin: str,
-                 variant: tuple[str, dict] | None = None):
+                 variant: tuple[str, dict] | None = None,
+                 positions: _Positions | None = None):
         self.data, self.text, self.origin, self.variant = data, text, origin, variant
+        self.positions = positions or _Positions(text)
 
     def fail(self, path: tuple[str, ...], msg: str) -> ExerciseFileError:
-        if self.variant and _has(self.variant[1], path[:-1] or path):
+        if self.variant and (_has(self.variant[1], path) or (
+                _has(self.variant[1], path[:-1] or path)
+                and path not in self.positions.lines)):
             path = ("variants", self.variant[0], *path)  # the field is the variant's own
-        line = _line_of(self.text, path)
+        line = self.positions.line_of(path)
         where = f"{self.origin}" + (f", line {line}" if line else "")
-        return ExerciseFileError(f"{where}: field '{'.'.join(path)}': {msg}")
+        return ExerciseFileError(printable(f"{where}: field '{'.'.join(path)}': {msg}"))
 
     def get(self, d: dict, path: tuple[str, ...], typ: type | tuple, default: Any = ...,
             choices: tuple | None = None) -> Any:
@@ -222,14 +441,36 @@ class _Reader:
             return default
         val = d[key]
         if typ is float and isinstance(val, int) and not isinstance(val, bool):
-            val = float(val)
+            try:
+                val = float(val)
+            except OverflowError:
+                raise self.fail(path, "number too large") from None
         ok_types = typ if isinstance(typ, tuple) else (typ,)
         if isinstance(val, bool) and bool not in ok_types or not isinstance(val, ok_types):
             names = "/".join(t.__name__ for t in ok_types)
-            raise self.fail(path, f"must be {names}, got {type(val).__name__} {val!r}")
+            raise self.fail(path, f"must be {names}, got {type(val).__name__} "
+                            f"{_short(val)}")
         if choices and val not in choices:
             raise self.fail(path, f"must be one of {', '.join(map(str, choices))}; got {val!r}")
+        if isinstance(val, (int, float)) and not isinstance(val, bool):
+            self.in_range(path, val)
+        if isinstance(val, str):
+            val = printable(val, multiline=key in ("setup", "movement", "hint"))
         return val
+
+    def in_range(self, path: tuple[str, ...], val: float) -> None:
+        """Refuse nan/inf, and a number outside what its field can mean."""
+        key = path[-1]
+        if not math.isfinite(val):
+            raise self.fail(path, f"must be a finite number, got {val}")
+        if key in NON_NEGATIVE and val < 0:
+            raise self.fail(path, f"must be 0 or more, got {val:g}")
+        if key in POSITIVE and val <= 0:
+            raise self.fail(path, f"must be more than 0, got {val:g}")
+        if key in FRACTIONS and not (0 <= val <= 1 and (val > 0 or key != "own_range")):
+            raise self.fail(path, f"must be a fraction between 0 and 1, got {val:g}")
+        if key in COUNTS and not 1 <= val <= COUNTS[key]:
+            raise self.fail(path, f"must be 1 to {COUNTS[key]}, got {_short(val)}")
 
     def table(self, d: dict, path: tuple[str, ...], required: bool = False) -> dict:
         key = path[-1]
@@ -250,6 +491,25 @@ class _Reader:
 
 def _num(r: _Reader, d: dict, path: tuple[str, ...], default: Any = ...) -> Any:
     return r.get(d, path, float, default)
+
+
+def _short(val: Any) -> str:
+    """A value for an error message: repr (escapes control characters), cut short."""
+    text = repr(val)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _number(r: _Reader, path: tuple[str, ...], val: Any) -> float:
+    """A number inside a list (`confirm`, `also`): finite."""
+    if isinstance(val, bool) or not isinstance(val, (int, float)):
+        raise r.fail(path, f"must be a number, got {_short(val)}")
+    try:
+        out = float(val)
+    except OverflowError:
+        raise r.fail(path, "number too large") from None
+    if not math.isfinite(out):
+        raise r.fail(path, f"must be a finite number, got {out}")
+    return out
 
 
 def _measures(r: _Reader, d: dict) -> dict[str, MeasureSpec]:
@@ -355,10 +615,10 @@ def parse_exercise(data: dict, text: str, origin: str,
         r.unknown(t, ("rep",), set(RepSpec.__dataclass_fields__))
         confirm = []
         for i, cond in enumerate(r.get(t, ("rep", "confirm"), list, [])):
-            if not (isinstance(cond, list) and len(cond) == 2 and isinstance(cond[0], str)
-                    and isinstance(cond[1], (int, float)) and not isinstance(cond[1], bool)):
-                raise r.fail(("rep", "confirm"), f"item {i}: use [\"measure\", change]")
-            confirm.append((measure_name(cond[0], ("rep", "confirm")), float(cond[1])))
+            at = ("rep", "confirm", str(i))
+            if not (isinstance(cond, list) and len(cond) == 2 and isinstance(cond[0], str)):
+                raise r.fail(at, f"item {i}: use [\"measure\", change]")
+            confirm.append((measure_name(cond[0], at), _number(r, at, cond[1])))
         key = measures[measure_name(r.get(t, ("rep", "key"), str), ("rep", "key"))]
         kw = {k: _num(r, t, ("rep", k)) for k in RepSpec.__dataclass_fields__
               if k not in ("key", "direction", "confirm", "working_leg") and k in t}
@@ -382,9 +642,11 @@ def parse_exercise(data: dict, text: str, origin: str,
         r.unknown(t, ("hold",), set(HoldSpec.__dataclass_fields__))
         also = []
         for i, cond in enumerate(r.get(t, ("hold", "also"), list, [])):
+            at = ("hold", "also", str(i))
             if not (isinstance(cond, list) and len(cond) == 3 and isinstance(cond[0], str)):
-                raise r.fail(("hold", "also"), f"item {i}: use [\"measure\", low, high]")
-            also.append((measure_name(cond[0], ("hold", "also")), float(cond[1]), float(cond[2])))
+                raise r.fail(at, f"item {i}: use [\"measure\", low, high]")
+            also.append((measure_name(cond[0], at), _number(r, at, cond[1]),
+                         _number(r, at, cond[2])))
         key = measures[measure_name(r.get(t, ("hold", "key"), str), ("hold", "key"))]
         kw = {k: _num(r, t, ("hold", k)) for k in HoldSpec.__dataclass_fields__
               if k not in ("key", "also") and k in t}
@@ -397,6 +659,8 @@ def parse_exercise(data: dict, text: str, origin: str,
         if key.unit == "ratio":
             kw = {k: v for k, v in RATIO_DEFAULTS.items() if k in HoldSpec.__dataclass_fields__
                   } | kw
+        if kw["low"] > kw["high"]:
+            raise r.fail(("hold", "high"), f"must be at least low ({kw['low']:g})")
         hold = HoldSpec(key=key.name, also=tuple(also), **kw)
 
     faults = []
@@ -453,21 +717,52 @@ def parse_exercise(data: dict, text: str, origin: str,
 
 def load_exercise_file(path: str | Path) -> ExerciseSpec:
     p = Path(path)
+    problem = input_problem(p)  # a FIFO would block the read, a link loop is no "no such"
+    if problem == "no such file":
+        raise ExerciseFileError(f"{p}: no such exercise file")
+    if problem is not None:
+        raise ExerciseFileError(f"{p}: {problem}")
     try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ExerciseFileError(f"{p}: no such exercise file") from None
+        if p.stat().st_size > MAX_BYTES:
+            raise ExerciseFileError(f"{p}: {p.stat().st_size} bytes is too big for an "
+                                    f"exercise file (at most {MAX_BYTES})")
+        text = p.read_bytes().decode("utf-8-sig")  # a BOM, as some editors write, is fine
     except (OSError, UnicodeDecodeError) as exc:
-        raise ExerciseFileError(f"{p}: cannot read ({exc})") from None
+        raise ExerciseFileError(f"{p}: cannot read ({printable(str(exc))})") from None
     return parse_text(text, str(p))
 
 
 def parse_text(text: str, origin: str) -> ExerciseSpec:
+    text = text.removeprefix("\ufeff")
+    positions = _Positions(text)
+    if positions.too_deep is not None:
+        raise ExerciseFileError(f"{origin}, line {positions.too_deep}: tables or arrays nested "
+                                f"deeper than {MAX_DEPTH} levels")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ExerciseFileError(f"{origin}: not valid TOML: {exc}") from None
+    except (ValueError, RecursionError):  # an integer of 5000 digits, ...
+        long = re.search(r"\d{4000,}", text)
+        line = f", line {text.count(chr(10), 0, long.start()) + 1}" if long else ""
+        raise ExerciseFileError(f"{origin}{line}: not a readable exercise file (a number "
+                                "too long to read, or too deeply nested)") from None
+    if _depth(data) > MAX_DEPTH:
+        raise ExerciseFileError(f"{origin}: tables or arrays nested deeper than {MAX_DEPTH} "
+                                "levels")
     return parse_exercise(data, text, origin)
+
+
+def _depth(data: Any) -> int:
+    """How deep tables and arrays nest in parsed TOML (without recursion)."""
+    deepest, todo = 0, [(data, 1)]
+    while todo:
+        node, depth = todo.pop()
+        deepest = max(deepest, depth)
+        if depth <= MAX_DEPTH:  # no need to walk further down
+            children = node.values() if isinstance(node, dict) else node
+            todo += [(c, depth + 1) for c in children if isinstance(c, (dict, list))]
+    return deepest
 
 
 def _check_fault_edits(r: _Reader, faults: list, vname: str, vdata: dict) -> None:
@@ -518,8 +813,10 @@ def apply_variant(spec: ExerciseSpec, variant: str | None) -> ExerciseSpec:
         return spec
     if variant not in spec.variants:
         known = ", ".join(spec.variants) or "none"
-        raise ExerciseFileError(f"exercise '{spec.id}' has no variant '{variant}' (known: {known})")
-    text = Path(spec.source).read_text(encoding="utf-8") if Path(spec.source).exists() else ""
+        raise ExerciseFileError(printable(f"exercise '{spec.id}' has no variant '{variant}' "
+                                          f"(known: {known})"))
+    text = (Path(spec.source).read_bytes().decode("utf-8-sig").removeprefix("\ufeff")
+            if Path(spec.source).is_file() else "")
     data = tomllib.loads(text) if text else {}
     merged = merge_variant(data, spec.variants[variant])
     out = parse_exercise(merged, text, f"{spec.source} (variant {variant})",
@@ -542,6 +839,9 @@ def builtin_exercises() -> dict[str, ExerciseSpec]:
 def get_exercise(ex_id: str | None = None, exercise_file: str | None = None,
                  variant: str | None = None) -> ExerciseSpec:
     """Resolve `--exercise ID` or `--exercise-file FILE` (+ `--variant`)."""
+    if exercise_file and ex_id:
+        raise UserError(f"give --exercise {printable(ex_id)} or --exercise-file "
+                        f"{printable(exercise_file)}, not both")
     if exercise_file:
         return apply_variant(load_exercise_file(exercise_file), variant)
     catalogue = builtin_exercises()

@@ -203,6 +203,13 @@ def render() -> str:
         f"on a degree measure, a non-zero value under {ex.MIN_DEGREES:g} looks like a ratio "
         "(a fault on the `std` statistic is not checked).",
         "",
+        "Numbers must be finite (`nan` and `inf` are refused) and within what their field can "
+        f"mean: 0 or more for {_words(ex.NON_NEGATIVE)}; more than 0 for "
+        f"{_words(ex.POSITIVE)}; a fraction from 0 to 1 for {_words(ex.FRACTIONS)}; "
+        + "; ".join(f"`{k}` from 1 to {v}" for k, v in ex.COUNTS.items())
+        + f". Tables and arrays nest at most {ex.MAX_DEPTH} levels deep; a file is UTF-8 (a "
+        f"byte-order mark is fine) of at most {ex.MAX_BYTES // 1000} kB.",
+        "",
         "## Fields",
         "",
     ]

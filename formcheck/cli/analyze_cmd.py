@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 import typer
@@ -10,7 +13,6 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from formcheck.cli.app import app
 from formcheck.cli.common import (
-    check_outputs,
     check_side,
     check_video_suffix,
     check_workers,
@@ -21,6 +23,7 @@ from formcheck.cli.summary import print_summary
 from formcheck.errors import UserError
 from formcheck.pipeline.session import SessionOutputs
 from formcheck.pose.landmarks import is_track_file
+from formcheck.safe_paths import check_input, check_paths, is_stdout
 from formcheck.source.video import SourceError
 
 
@@ -56,9 +59,10 @@ def analyze(
     check_video_suffix(out)
     if save_pose is not None and save_pose.suffix.lower() != ".npz":
         raise UserError(f"--save-pose {save_pose}: use a .npz file name")
-    check_outputs(out, report, save_pose)
-    if not video.exists():
-        raise UserError(f"{video}: no such file")
+    check_paths({"--out": out, "--report": report, "--save-pose": save_pose},
+                {"the input": video, "--exercise-file": exercise_file,
+                 "--model-path": model_path}, stdout_ok={"--report"})
+    check_input(video)
     outputs = SessionOutputs(report=report, video=out, pose=save_pose, history=not no_history)
     console = Console(stderr=True)
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
@@ -85,6 +89,8 @@ def analyze(
                                        workers=workers or None, warm=ctx.obj)
         except SourceError as exc:
             raise UserError(str(exc)) from None
-    print_summary(result.report, video=result.video, report_path=report)
+    with contextlib.redirect_stdout(sys.stderr) if is_stdout(report) else nullcontext():
+        print_summary(result.report, video=result.video,  # stdout holds the report JSON
+                      report_path=None if is_stdout(report) else report)
     if result.interrupted:
         raise typer.Exit(130)

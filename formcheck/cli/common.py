@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from formcheck.analysis.exercise import ExerciseSpec, get_exercise
-from formcheck.atomic import check_writable
 from formcheck.errors import UserError
 
 
@@ -28,20 +27,10 @@ def check_workers(workers: int) -> int:
     return workers
 
 
-def check_outputs(*paths: Path | None) -> None:
-    """Fail before any processing if an output cannot be written."""
-    for p in paths:
-        if p is None:
-            continue
-        try:
-            check_writable(p)
-        except OSError as exc:
-            raise UserError(f"cannot write {p}: {exc.strerror or exc}") from None
-
-
 def check_video_suffix(path: Path | None) -> None:
-    if path is not None and path.suffix.lower() not in (".mp4", ".m4v", ".mov", ".avi"):
-        raise UserError(f"--out {path}: use a .mp4 file name")
+    # The writer makes MP4 (H.264); .m4v and .mov name that container too, .avi does not.
+    if path is not None and path.suffix.lower() not in (".mp4", ".m4v", ".mov"):
+        raise UserError(f"--out {path}: formcheck writes MP4 video; use a .mp4 file name")
 
 
 def resolve_model_path(model: str, model_path: Path | None) -> tuple[Path, str]:

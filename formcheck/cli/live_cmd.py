@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 import typer
 
 from formcheck.cli.app import app
 from formcheck.cli.common import (
-    check_outputs,
     check_side,
     check_video_suffix,
     check_workers,
@@ -19,6 +21,7 @@ from formcheck.cli.common import (
 from formcheck.cli.summary import print_summary
 from formcheck.errors import UserError
 from formcheck.pipeline.session import SessionOutputs
+from formcheck.safe_paths import check_paths, is_stdout
 from formcheck.source.video import SourceError
 
 
@@ -60,7 +63,9 @@ def live(
     if source_speed <= 0:
         raise UserError(f"--source-speed must be more than 0, not {source_speed:g}")
     check_video_suffix(out)
-    check_outputs(out, report, save_pose)
+    check_paths({"--out": out, "--report": report, "--save-pose": save_pose},
+                {"--source": source, "--exercise-file": exercise_file,
+                 "--model-path": model_path}, stdout_ok={"--report"})
     if not no_window and not os.environ.get("DISPLAY") and os.name != "nt":
         raise UserError("no display to open a window on; use --no-window (and --out to "
                         "record the overlay)")
@@ -82,11 +87,14 @@ def live(
                       display=open_display(not no_window, f"formcheck - {spec.name}"),
                       mirror=source is None, workers=workers or None, warm=ctx.obj)
     s = result.stats
-    print(f"Live: {s.analysed} frames analysed of {s.captured} captured, {s.fps:.1f} fps, "
-          f"median capture-to-overlay latency {s.median_latency_ms:.0f} ms ({result.reason})")
-    if s.model_ms:
-        print(f"Pose model: {s.model_ms:.1f} ms a frame here, waiting {s.model_idle_ms:.1f} ms "
-              "between frames")
-    print_summary(result.report, video=result.video, report_path=report)
+    with contextlib.redirect_stdout(sys.stderr) if is_stdout(report) else nullcontext():
+        print(f"Live: {s.analysed} frames analysed of {s.captured} captured, {s.fps:.1f} fps, "
+              f"median capture-to-overlay latency {s.median_latency_ms:.0f} ms "
+              f"({result.reason})")
+        if s.model_ms:
+            print(f"Pose model: {s.model_ms:.1f} ms a frame here, waiting "
+                  f"{s.model_idle_ms:.1f} ms between frames")
+        print_summary(result.report, video=result.video,  # stdout holds the report JSON
+                      report_path=None if is_stdout(report) else report)
     if result.reason == "interrupted":
         raise typer.Exit(130)

@@ -17,7 +17,6 @@ import typer
 from rich.console import Console
 
 from formcheck.cli.app import app
-from formcheck.cli.common import check_outputs
 from formcheck.errors import UserError
 from formcheck.report.csv_export import csv_rows, write_csv
 from formcheck.report.history import (
@@ -30,6 +29,7 @@ from formcheck.report.history import (
 from formcheck.report.html import render_document, render_session, write_html
 from formcheck.report.schema import Report, ReportError, load_report
 from formcheck.report.terminal import plain, render_sessions, session_notes, session_table
+from formcheck.safe_paths import check_paths, is_stdout
 
 RENDER_ERRORS = (TypeError, ValueError, AttributeError, KeyError, IndexError, OverflowError)
 
@@ -73,6 +73,9 @@ def _load_files(paths: list[Path], since: date | None, until: date | None,
             report = load_report(path)
         except ReportError as exc:
             problems.append(str(exc))
+            continue
+        except (ValueError, RecursionError) as exc:  # json: 5000-digit numbers, deep nesting
+            problems.append(f"{path}: not a readable report ({type(exc).__name__})")
             continue
         if _in_range(report, since, until, exercise):
             loaded.append(Loaded(path, str(path), report))
@@ -132,7 +135,9 @@ def report(
     if reports and history:
         raise UserError("give report files or --history, not both")
     first, last = parse_day(since, "--since"), parse_day(until, "--until")
-    check_outputs(html, csv)
+    check_paths({"--html": html, "--csv": csv},
+                {f"report {i + 1}": p for i, p in enumerate(reports or [])},
+                stdout_ok={"--html", "--csv"})
 
     folder = history_folder or history_dir()
     problems: list[str] = []
@@ -155,7 +160,8 @@ def report(
         print("formcheck: error: no readable report to show", file=sys.stderr)
         raise typer.Exit(2)
 
-    console = Console(highlight=False)
+    # an output on stdout (-) keeps it to itself: the tables go to stderr
+    console = Console(highlight=False, stderr=is_stdout(html) or is_stdout(csv))
     summaries = summarise([i.report for i in items], first, last) if history else []
     if history:
         render_history(summaries, console)
@@ -168,7 +174,9 @@ def report(
             [i.html for i in items], [i.report for i in items], [plain(p) for p in problems],
             lead=render_history_section(summaries),
             title="formcheck history" if history else "formcheck session report"))
-        print(f"formcheck: wrote {html}", file=sys.stderr)
+        if not is_stdout(html):
+            print(f"formcheck: wrote {html}", file=sys.stderr)
     if csv is not None:
         write_csv(csv, [i.report for i in items])
-        print(f"formcheck: wrote {csv}", file=sys.stderr)
+        if not is_stdout(csv):
+            print(f"formcheck: wrote {csv}", file=sys.stderr)

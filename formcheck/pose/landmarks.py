@@ -176,25 +176,107 @@ class PoseTrack:
 
     @classmethod
     def load(cls, path: str | Path) -> PoseTrack:
+        """Read a track saved by `save`; ValueError naming the file and the problem for
+        anything else (a crafted or damaged file is checked before it is used: shapes,
+        sizes, numbers)."""
         try:
+            _check_members(path)
             with np.load(path, allow_pickle=False) as z:
                 header = json.loads(str(z["header"]))
-                if header.get("format") != TRACK_FORMAT:
+                if not isinstance(header, dict) or header.get("format") != TRACK_FORMAT:
                     raise ValueError("not a formcheck pose track")
-                if int(header.get("version", 0)) > TRACK_VERSION:
-                    raise ValueError(f"pose track version {header['version']} is newer than "
+                version = header.get("version", 0)
+                if not isinstance(version, int) or version > TRACK_VERSION:
+                    raise ValueError(f"pose track version {version!r} is newer than "
                                      f"this formcheck reads ({TRACK_VERSION})")
-                return cls(
-                    t_s=z["t_s"].astype(np.float64), image=z["image"].astype(np.float64),
-                    world=z["world"].astype(np.float64),
-                    visibility=z["visibility"].astype(np.float64),
-                    presence=z["presence"].astype(np.float64),
-                    width=int(header["width"]), height=int(header["height"]),
-                    fps=float(header["fps"]), meta=dict(header.get("meta", {})),
+                meta = header.get("meta", {})
+                track = cls(
+                    t_s=_real(z, "t_s"), image=_real(z, "image"), world=_real(z, "world"),
+                    visibility=_real(z, "visibility"), presence=_real(z, "presence"),
+                    width=_whole(header.get("width"), "width", 1, MAX_SIDE),
+                    height=_whole(header.get("height"), "height", 1, MAX_SIDE),
+                    fps=_finite(header.get("fps"), "fps", 0.1, MAX_FPS),
+                    meta=dict(meta) if isinstance(meta, dict) else {},
                     n_people=z["n_people"].astype(np.int16) if "n_people" in z else None,
                 )
-        except (OSError, KeyError, ValueError, json.JSONDecodeError) as exc:
+            _check_arrays(track)
+            return track
+        except ValueError as exc:
             raise ValueError(f"{path}: cannot read pose track ({exc})") from exc
+        except Exception as exc:  # zip, zlib, numpy format errors: all mean a damaged file
+            raise ValueError(f"{path}: cannot read pose track ({type(exc).__name__}: "
+                             f"{exc})") from exc
+
+
+# What a track may hold: frame sides up to 8192 px (a 10 GiB canvas is no video), a frame
+# rate up to 1000, arrays that fit in memory, landmarks within reach of the frame.
+MAX_SIDE = 8192
+MAX_FPS = 1000.0
+MAX_TRACK_BYTES = 2 << 30  # uncompressed; an hour at 60 fps is about 0.3 GB
+MAX_COORD = 100.0  # normalised image units or metres: far beyond any real landmark
+
+
+def _real(z, name: str) -> np.ndarray:
+    """Member `name` as float64, if it holds real numbers."""
+    a = z[name]
+    if a.dtype.kind not in "fiu":
+        raise ValueError(f"{name} holds {a.dtype} values, not numbers")
+    return a.astype(np.float64)
+
+
+def _whole(value: object, name: str, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValueError(f"{name} {value!r} is not a whole number from {low} to {high}")
+    return value
+
+
+def _finite(value: object, name: str, low: float, high: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{name} {value!r} is not a number")
+    out = float(value)
+    if not (np.isfinite(out) and low <= out <= high):
+        raise ValueError(f"{name} {out!r} is not between {low:g} and {high:g}")
+    return out
+
+
+def _check_members(path: str | Path) -> None:
+    """Refuse a file whose arrays would not fit in memory before any is read (a small zip
+    can hold gigabytes of zeros)."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        total = sum(info.file_size for info in z.infolist())
+    if total > MAX_TRACK_BYTES:
+        raise ValueError(f"{total / 2**30:.1f} GiB of arrays is more than a track holds")
+
+
+def _check_arrays(track: PoseTrack) -> None:
+    n = track.t_s.shape[0] if track.t_s.ndim == 1 else -1
+    if n < 0:
+        raise ValueError(f"t_s has shape {track.t_s.shape}, not (frames,)")
+    shapes = {"image": (n, N_LANDMARKS, 3), "world": (n, N_LANDMARKS, 3),
+              "visibility": (n, N_LANDMARKS), "presence": (n, N_LANDMARKS)}
+    if track.n_people is not None:
+        shapes["n_people"] = (n,)
+    for name, shape in shapes.items():
+        got = getattr(track, name).shape
+        if got != shape:
+            raise ValueError(f"{name} has shape {got}, not {shape} ({n} timestamps, "
+                             f"{N_LANDMARKS} landmarks)")
+    if not np.all(np.isfinite(track.t_s)):
+        raise ValueError("a timestamp is not a finite number")
+    if n > 1 and np.any(np.diff(track.t_s) < 0):
+        raise ValueError("timestamps go backwards")
+    for name in ("image", "world"):
+        values = getattr(track, name)
+        if np.any(np.isinf(values)) or np.nanmax(np.abs(values), initial=0.0) > MAX_COORD:
+            raise ValueError(f"{name} landmarks lie far outside the frame")
+    for name in ("visibility", "presence"):
+        values = getattr(track, name)
+        if not np.all(np.isfinite(values)) or np.any((values < 0) | (values > 1)):
+            raise ValueError(f"{name} is not between 0 and 1 everywhere")
+    if track.n_people is not None and np.any(track.n_people < 0):
+        raise ValueError("n_people is negative")
 
 
 def is_track_file(path: str | Path) -> bool:

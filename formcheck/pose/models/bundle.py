@@ -50,13 +50,24 @@ def write_bundle(path: Path, detector: bytes, landmarks: bytes,
 
 
 def read_members(path: Path) -> dict[str, bytes]:
-    """The bundle's two models by member name; ValueError if it is not such a zip."""
+    """The bundle's two models by member name; ValueError if it is not such a zip. Only
+    stored members no bigger than the file are read: MediaPipe maps them uncompressed,
+    and a deflated one could unpack to gigabytes (a zip bomb)."""
     try:
         with zipfile.ZipFile(path) as bundle:
             names = set(bundle.namelist())
             missing = [m for m in MEMBERS if m not in names]
             if missing:
                 raise ValueError(f"not a pose landmarker bundle (missing {', '.join(missing)})")
+            size = Path(path).stat().st_size
+            for m in MEMBERS:
+                info = bundle.getinfo(m)
+                if info.compress_type != zipfile.ZIP_STORED:
+                    raise ValueError(f"member {m} is compressed; a pose landmarker bundle "
+                                     "stores its models uncompressed")
+                if info.file_size > size:
+                    raise ValueError(f"member {m} claims {info.file_size} bytes, more than "
+                                     f"the whole file ({size})")
             return {m: bundle.read(m) for m in MEMBERS}
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, zlib.error,
             NotImplementedError) as exc:
