@@ -422,6 +422,9 @@ def test_real_reports_render_everywhere(real_reports: list[Path], tmp_path: Path
 
 
 def test_analyze_files_into_history(tmp_path: Path):
+    from formcheck.report.history import load_history
+    from formcheck.report.schema import load_report
+
     src = TRACKS / "glute_bridge_ndn_1.npz"
     if not src.exists():
         pytest.skip(f"pose track {src} not found")
@@ -430,10 +433,11 @@ def test_analyze_files_into_history(tmp_path: Path):
     done = formcheck("analyze", str(src), "-e", "glute_bridge", "-r", str(tmp_path / "r.json"),
                      "-q", env=env)
     assert done.returncode == 0, done.stderr
-    (filed,) = history.glob("*_glute_bridge.json")
+    (filed,), problems = load_history(history)
+    assert problems == [] and filed.report.to_dict() == load_report(tmp_path / "r.json").to_dict()
     shown = formcheck("report", "--history", env={**env, "COLUMNS": "160"})
     assert shown.returncode == 0, shown.stderr
-    assert "glute_bridge" in shown.stdout and "sessions per day" in shown.stdout
+    assert "glute_bridge" in shown.stdout and ": by day," in shown.stdout
 
 
 def test_entry_point_warning_format(tmp_path: Path):

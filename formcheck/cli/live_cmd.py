@@ -48,6 +48,7 @@ def live(
                                        help="Play --source this much faster (benchmarks)."),
 ) -> None:
     """Live feedback: q/Esc quit, space pause, r reset. The report is written on any exit."""
+    from formcheck.cli.pain_cmd import pain_after_session
     from formcheck.pipeline.display import open_display
     from formcheck.pipeline.live import run_live
     from formcheck.source.camera import CameraSource
@@ -88,5 +89,6 @@ def live(
         print(f"Pose model: {s.model_ms:.1f} ms a frame here, waiting {s.model_idle_ms:.1f} ms "
               "between frames")
     print_summary(result.report, video=result.video, report_path=report)
+    pain_after_session(result.report, enabled=not no_history and result.reason != "interrupted")
     if result.reason == "interrupted":
         raise typer.Exit(130)

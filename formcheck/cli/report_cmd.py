@@ -19,16 +19,19 @@ from rich.console import Console
 from formcheck.cli.app import app
 from formcheck.cli.common import check_outputs
 from formcheck.errors import UserError
+from formcheck.report.advice import annotate
 from formcheck.report.csv_export import csv_rows, write_csv
 from formcheck.report.history import (
     history_dir,
     load_history,
+    open_store,
     render_history,
     session_datetime,
     summarise,
 )
 from formcheck.report.html import render_document, render_session, write_html
 from formcheck.report.schema import Report, ReportError, load_report
+from formcheck.report.store import HistoryError, HistoryStore, PainEntry, import_reports
 from formcheck.report.terminal import plain, render_sessions, session_notes, session_table
 
 RENDER_ERRORS = (TypeError, ValueError, AttributeError, KeyError, IndexError, OverflowError)
@@ -36,10 +39,15 @@ RENDER_ERRORS = (TypeError, ValueError, AttributeError, KeyError, IndexError, Ov
 
 @dataclass
 class Loaded:
-    path: Path
+    path: Path  # the report file, or the history folder for a session of the store
     label: str
     report: Report
     html: str = ""
+
+    @property
+    def base(self) -> Path:
+        """Where a relative `source` video is looked for (beside the report)."""
+        return self.path if self.path.is_dir() else self.path.parent
 
 
 def warn(message: str) -> None:
@@ -90,13 +98,29 @@ def _renderable(items: list[Loaded], html: bool, evidence: bool,
             csv_rows([item.report])
             if html:
                 item.html = render_session(item.report, item.label,
-                                           (item.path.parent, Path.cwd()), evidence)
+                                           (item.base, Path.cwd()), evidence)
         except RENDER_ERRORS as exc:
             problems.append(f"{item.path}: cannot render this report "
                             f"({type(exc).__name__}: {exc})")
             continue
         ok.append(item)
     return ok
+
+
+def _import(folder: Path, items: list[Loaded]) -> None:
+    with HistoryStore(folder) as store:
+        n = import_reports(store, [(str(i.path), i.report) for i in items])
+    print(f"formcheck: filed {n} of {len(items)} reports in {store.path}"
+          + (f" ({len(items) - n} already there)" if n < len(items) else ""), file=sys.stderr)
+
+
+def _pain_entries(folder: Path, problems: list[str]) -> list[PainEntry]:
+    try:
+        with open_store(folder) as store:
+            return store.pain()
+    except HistoryError as exc:
+        problems.append(str(exc))
+        return []
 
 
 @app.command("report")
@@ -122,6 +146,9 @@ def report(
         "today).")] = None,
     exercise: Annotated[str | None, typer.Option(
         "--exercise", help="Only this exercise id (e.g. glute_bridge).")] = None,
+    import_: Annotated[bool, typer.Option(
+        "--import", help="File the given report JSON files in the history store (copies "
+        "already there are skipped), then show them.")] = False,
     evidence: Annotated[bool, typer.Option(
         "--evidence/--no-evidence", help="Embed the video frame of each fault in the HTML "
         "when the session's video is still there.")] = True,
@@ -131,6 +158,8 @@ def report(
         raise UserError("give one or more report files, or --history")
     if reports and history:
         raise UserError("give report files or --history, not both")
+    if import_ and not reports:
+        raise UserError("--import needs report files")
     first, last = parse_day(since, "--since"), parse_day(until, "--until")
     check_outputs(html, csv)
 
@@ -138,9 +167,11 @@ def report(
     problems: list[str] = []
     if history:
         found, problems = load_history(folder, first, last, exercise)
-        items = [Loaded(p, p.name, r) for p, r in found]
+        items = [Loaded(f.path or folder, f.label, f.report) for f in found]
     else:
         items = _load_files(list(reports or []), first, last, exercise, problems)
+    if import_ and items:
+        _import(folder, items)
     items = _renderable(items, html is not None, evidence, problems)
     for problem in problems:
         warn(problem)
@@ -157,6 +188,8 @@ def report(
 
     console = Console(highlight=False)
     summaries = summarise([i.report for i in items], first, last) if history else []
+    if history:
+        annotate(summaries, [i.report for i in items], _pain_entries(folder, problems), last)
     if history:
         render_history(summaries, console)
     else:

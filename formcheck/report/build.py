@@ -46,4 +46,5 @@ def build_report(spec: ExerciseSpec, result: EngineResult, *, source: str, start
                       "frequency": p.frequency, "per_day": p.per_day,
                       "every_n_days": p.every_n_days},
         works=spec.side.works,
+        progression=spec.progression.to_dict() if spec.progression else {},
     )
