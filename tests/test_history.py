@@ -231,8 +231,10 @@ def test_cli_history(tmp_path: Path):
     assert "<h1>formcheck history</h1>" in page
     head = page[:page.index('<section class="session">')]
     assert "Adherence to twice a day: 33% (1 of 3 days)" in head
-    assert "<td>2024-05-03</td><td class=n>1</td><td class=n>30</td>" in head
-    assert "<span class=no>no</span>" in head and "clamshell" not in head.lower()
+    assert ('<td data-label="Date">2024-05-03</td><td class=n data-label="Sessions">1</td>'
+            '<td class=n data-label="Reps">30</td>') in head
+    assert '<td class=n data-label="Volume">30/60</td>' in head
+    assert '<span class="no">no</span>' in head and "clamshell" not in head.lower()
 
 
 def test_cli_history_env_and_empty(tmp_path: Path):

@@ -19,8 +19,9 @@ from rich.console import Console
 from formcheck.cli.app import app
 from formcheck.cli.common import check_outputs
 from formcheck.errors import UserError
-from formcheck.report.advice import annotate
+from formcheck.report.advice import advise, annotate
 from formcheck.report.csv_export import csv_rows, write_csv
+from formcheck.report.dates import session_day
 from formcheck.report.history import (
     history_dir,
     load_history,
@@ -29,7 +30,7 @@ from formcheck.report.history import (
     session_datetime,
     summarise,
 )
-from formcheck.report.html import render_document, render_session, write_html
+from formcheck.report.html import SessionExtras, render_document, render_session, write_html
 from formcheck.report.schema import Report, ReportError, load_report
 from formcheck.report.store import HistoryError, HistoryStore, PainEntry, import_reports
 from formcheck.report.terminal import plain, render_sessions, session_notes, session_table
@@ -87,18 +88,41 @@ def _load_files(paths: list[Path], since: date | None, until: date | None,
     return loaded
 
 
+def _extras(folder: Path, items: list[Loaded], history: bool, entries: list[PainEntry],
+            today: date | None) -> dict[int, SessionExtras]:
+    """Per item: the pain logged for its session's day and the advice for its exercise."""
+    if not entries:
+        return {}
+    exercises = {str(i.report.exercise) for i in items} & {e.exercise for e in entries}
+    advice = {}
+    for ex in sorted(exercises):
+        reports = ([i.report for i in items if i.report.exercise == ex] if history else
+                   [f.report for f in load_history(folder, exercise=ex)[0]])
+        advice[ex] = advise(ex, reports, entries, today)
+    out = {}
+    for n, item in enumerate(items):
+        day = session_day(item.report)
+        mine = [e for e in entries if e.exercise == item.report.exercise and e.day == day]
+        words = [f"{'during' if e.kind == 'during' else 'the morning after'} {e.score}"
+                 for e in sorted(mine, key=lambda e: e.kind)]
+        out[n] = SessionExtras(", ".join(words), advice.get(str(item.report.exercise)))
+    return out
+
+
 def _renderable(items: list[Loaded], html: bool, evidence: bool,
-                problems: list[str]) -> list[Loaded]:
+                problems: list[str], extras: dict[int, SessionExtras] | None = None
+                ) -> list[Loaded]:
     """Render what can be rendered now, so a report too odd to show is skipped, not fatal."""
     ok = []
-    for item in items:
+    for n, item in enumerate(items):
         try:
             session_table(item.report, item.label)
             session_notes(item.report)
             csv_rows([item.report])
             if html:
                 item.html = render_session(item.report, item.label,
-                                           (item.base, Path.cwd()), evidence)
+                                           (item.base, Path.cwd()), evidence,
+                                           (extras or {}).get(n))
         except RENDER_ERRORS as exc:
             problems.append(f"{item.path}: cannot render this report "
                             f"({type(exc).__name__}: {exc})")
@@ -172,7 +196,9 @@ def report(
         items = _load_files(list(reports or []), first, last, exercise, problems)
     if import_ and items:
         _import(folder, items)
-    items = _renderable(items, html is not None, evidence, problems)
+    entries = _pain_entries(folder, problems) if history or folder.is_dir() else []
+    extras = _extras(folder, items, history, entries, last) if html is not None else {}
+    items = _renderable(items, html is not None, evidence, problems, extras)
     for problem in problems:
         warn(problem)
 
@@ -189,7 +215,7 @@ def report(
     console = Console(highlight=False)
     summaries = summarise([i.report for i in items], first, last) if history else []
     if history:
-        annotate(summaries, [i.report for i in items], _pain_entries(folder, problems), last)
+        annotate(summaries, [i.report for i in items], entries, last)
     if history:
         render_history(summaries, console)
     else:

@@ -56,6 +56,9 @@ class Report:
     # The exercise's [progression] when the session was recorded (analysis/progression.py):
     # the advice steps up along the ladder the person was given. {} in older reports.
     progression: dict[str, Any] = field(default_factory=dict)
+    # The rep/hold rule and fault limits with their units (report/rules.py), for the plot
+    # lines and the units of fault values. {} in older reports: the catalogue's are used.
+    rules: dict[str, Any] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:
