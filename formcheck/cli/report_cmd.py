@@ -155,6 +155,9 @@ def report(
     html: Annotated[Path | None, typer.Option(
         "--html", help="Also write one self-contained HTML page (plots, per-rep tables, "
         "left vs right, evidence frames).")] = None,
+    pdf: Annotated[Path | None, typer.Option(
+        "--pdf", help="Also write the page as a PDF for the clinician (A4, printed by "
+        "headless Chromium; plots and table rows never split across pages).")] = None,
     csv: Annotated[Path | None, typer.Option(
         "--csv", help="Also write a CSV with one row per rep.")] = None,
     history: Annotated[bool, typer.Option(
@@ -185,7 +188,7 @@ def report(
     if import_ and not reports:
         raise UserError("--import needs report files")
     first, last = parse_day(since, "--since"), parse_day(until, "--until")
-    check_outputs(html, csv)
+    check_outputs(html, csv, pdf)
 
     folder = history_folder or history_dir()
     problems: list[str] = []
@@ -197,8 +200,9 @@ def report(
     if import_ and items:
         _import(folder, items)
     entries = _pain_entries(folder, problems) if history or folder.is_dir() else []
-    extras = _extras(folder, items, history, entries, last) if html is not None else {}
-    items = _renderable(items, html is not None, evidence, problems, extras)
+    page = html is not None or pdf is not None
+    extras = _extras(folder, items, history, entries, last) if page else {}
+    items = _renderable(items, page, evidence, problems, extras)
     for problem in problems:
         warn(problem)
 
@@ -220,14 +224,21 @@ def report(
         render_history(summaries, console)
     else:
         render_sessions([(i.label, i.report) for i in items], console)
-    if html is not None:
+    if page:
         from formcheck.report.history_html import render_history_section
 
-        write_html(html, render_document(
+        document = render_document(
             [i.html for i in items], [i.report for i in items], [plain(p) for p in problems],
             lead=render_history_section(summaries),
-            title="formcheck history" if history else "formcheck session report"))
-        print(f"formcheck: wrote {html}", file=sys.stderr)
+            title="formcheck history" if history else "formcheck session report")
+        if html is not None:
+            write_html(html, document)
+            print(f"formcheck: wrote {html}", file=sys.stderr)
+        if pdf is not None:
+            from formcheck.report.pdf import write_pdf
+
+            write_pdf(pdf, document)
+            print(f"formcheck: wrote {pdf}", file=sys.stderr)
     if csv is not None:
         write_csv(csv, [i.report for i in items])
         print(f"formcheck: wrote {csv}", file=sys.stderr)

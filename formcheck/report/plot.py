@@ -252,14 +252,14 @@ def tempo_plot(report: Report, narrow: bool = False) -> str:
             (line,) = ax.plot(x, [np.nan if v is None else v for v in y], marker="o", ms=4,
                               lw=1.2, color=COLORS[phase], label=phase)
             _gid(line, "series", n)
-        ax.set_xlabel("rep")
+        ax.set_xlabel("rep number")
         title = "tempo per rep"
     else:
         held = [num(h.hold_s) or 0.0 for h in report.holds]
         bars = ax.bar(x, held, color=[COLORS["good" if h.good else "bad"] for h in report.holds],
                       width=.6, alpha=.8, label="held")
         _gid(bars, "series", n)
-        ax.set_xlabel("hold")
+        ax.set_xlabel("hold number")
         title = "length of each hold"
     top = 1.0
     for ln in tempo_lines(report):
