@@ -494,3 +494,45 @@ def test_entry_point_warning_format(tmp_path: Path):
     unwritable = formcheck("report", str(good), "--csv", str(tmp_path))
     assert unwritable.returncode == 2
     assert unwritable.stderr.startswith(f"formcheck: error: cannot write {tmp_path}")
+
+
+def test_evidence_time_is_the_moment_the_fault_judges():
+    from formcheck.report.evidence_draw import evidence_time
+
+    rep = make_report(reps=[("left", False, ["hold_short"])]).reps[0]  # 1.0 s: up 1, hold .5
+    assert evidence_time(rep, "hold_s", rep.end_s) == pytest.approx(1.0 + 1.0 + 0.25)
+    assert evidence_time(rep, "down_s", rep.end_s) == pytest.approx(1.0 + 1.5 + 0.6)
+    assert evidence_time(rep, "hip", 2.2) == 2.2  # a measure's fault keeps its own moment
+
+
+@pytest.mark.clips
+def test_evidence_frames_show_the_top_of_a_short_hold_with_the_skeleton(videos: Path,
+                                                                         tmp_path: Path):
+    """A chair-bridge rule on a bridge clip: every rep's hold is short. The engine stamps
+    that fault at the rep's end (hips down); the picture is taken in the hold, with the
+    skeleton and the hip measure drawn."""
+    import base64
+
+    import cv2
+
+    from formcheck.report.schema import load_report
+
+    clip = videos / "glute_bridge_ndn_1.mp4"
+    done = formcheck("analyze", str(clip), "-e", "chair_bridge", "-r", str(tmp_path / "r.json"),
+                     "--no-history", "-q")
+    assert done.returncode == 0, done.stderr
+    report = load_report(tmp_path / "r.json")
+    shorts = [(r, f) for r in report.reps for f in r.faults if f.code == "hold_short"]
+    assert len(shorts) == 3
+    page = render_html([("r.json", report)])
+    frames = re.findall(r'src="data:image/jpeg;base64,([^"]+)"', page)
+    assert len(frames) == 3
+    for (rep, fault), data in zip(shorts, frames, strict=True):
+        shot = float(re.search(r"<small>frame at ([\d.]+) s</small>", page[page.index(data):]
+                               ).group(1))
+        assert rep.start_s + rep.up_s <= shot <= rep.start_s + rep.up_s + rep.hold_s + 0.1
+        assert shot < fault.t_s - 0.5  # not the end of the rep (hips back down)
+        img = cv2.imdecode(np.frombuffer(base64.b64decode(data), np.uint8), cv2.IMREAD_COLOR)
+        amber = np.all(np.abs(img.astype(int) - np.array([0, 200, 255])) < 50, axis=2)
+        assert amber.sum() > 300  # the measured hip (shoulder-hip-knee) and its value
+    assert "hold measured 1.1 s (fault when below 3 s)" in page

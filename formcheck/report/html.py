@@ -23,6 +23,7 @@ from markupsafe import Markup
 from formcheck.analysis.records import FaultEvent
 from formcheck.atomic import write_text_atomic
 from formcheck.report.evidence import evidence_frames
+from formcheck.report.evidence_draw import Mark, evidence_time
 from formcheck.report.plot import svg_plot, svg_tempo
 from formcheck.report.rules import report_rules, unit_suffix
 from formcheck.report.schema import Report
@@ -202,8 +203,35 @@ def _measured(report: Report, fault: FaultEvent) -> str:
         "ratio") else 1
     limits = " or ".join(f"{x.get('side')} {num(x.get('value')):g}{unit}" for x in lines
                          if num(x.get("value")) is not None)
-    what = str(ln.get("measure", "")).replace("_", " ")
+    what = str(ln.get("measure", "")).removesuffix("_s").replace("_", " ")
     return f"{what} measured {value:.{digits}f}{unit} (fault when {limits})"
+
+
+def _evidence_plan(report: Report, owned: Sequence[tuple[str, FaultEvent]]
+                   ) -> tuple[list[float], list[Mark]]:
+    """For each fault: when to take its picture and what to draw on it."""
+    rules = report_rules(report)
+    by_code = {str(ln.get("code")): ln for ln in rules.get("lines", [])
+               if isinstance(ln, dict) and ln.get("kind") == "fault"}
+    reps = {f"rep {r.index}": r for r in report.reps}
+    times, marks = [], []
+    for owner, f in owned:
+        ln = by_code.get(str(f.code), {})
+        measure = str(ln.get("measure", ""))
+        t = num(f.t_s) or 0.0
+        times.append(evidence_time(reps.get(owner), measure, t))
+        points = ln.get("points") or rules.get("key_points") or []
+        value, unit = num(f.value), str(ln.get("unit", ""))
+        shown = "" if value is None else (
+            f"{value:.0f} deg" if unit == "deg" else f"{value:.1f} s" if unit == "s"
+            else f"{value:.2f} x {unit[6:]}" if unit.startswith("ratio:") else f"{value:.2f}")
+        limit = num(ln.get("value"))
+        limit_text = "" if limit is None else (
+            f" (fault {ln.get('side')} {limit:g}{' s' if unit == 's' else ''})")
+        name = measure.removesuffix("_s").replace("_", " ")
+        marks.append(Mark(tuple(str(p) for p in points), f"{name} {shown}{limit_text}".strip(),
+                          str(report.side)))
+    return times, marks
 
 
 def _faults(report: Report, base_dirs: Sequence[Path], evidence: bool
@@ -213,16 +241,17 @@ def _faults(report: Report, base_dirs: Sequence[Path], evidence: bool
     owned.sort(key=lambda of: num(of[1].t_s) or 0.0)
     if not owned:
         return [], []
-    times = [num(f.t_s) or 0.0 for _, f in owned]
-    frames = evidence_frames(report.source, times, base_dirs) if evidence else {}
     cues = _cues(report)
+    times, marks = _evidence_plan(report, owned)
+    frames = (evidence_frames(report.source, times, base_dirs, marks=marks,
+                              model=str(report.model)) if evidence else {})
     figures, listed = [], []
     for i, (owner, f) in enumerate(owned):
         item = {"n": str(i + 1), "cue": cues.get(str(f.code), str(f.message)),
                 "code": str(f.code), "message": str(f.message), "owner": owner,
                 "when": _f(f.t_s, 1, " s"), "measured": _measured(report, f)}
         if i in frames:
-            figures.append({**item, "src": frames[i]})
+            figures.append({**item, "src": frames[i], "shot": _f(times[i], 1, " s")})
         else:
             listed.append(item)
     return figures, listed

@@ -41,8 +41,16 @@ def rules_of(spec: ExerciseSpec) -> dict[str, Any]:
                 lines.append({"kind": "fault", "code": f.code, "label": f.cue, "side": side,
                               "measure": f.measure, "value": float(value),
                               "unit": unit_of(spec, f.measure), "stat": f.stat,
-                              "phase": f.phase})
-    return {"key": key, "key_unit": unit_of(spec, key), "lines": lines}
+                              "phase": f.phase, "points": _points(spec, f.measure)})
+    return {"key": key, "key_unit": unit_of(spec, key), "key_points": _points(spec, key),
+            "lines": lines}
+
+
+def _points(spec: ExerciseSpec, measure: str) -> list[str]:
+    """The point names a measure is taken from (drawn on evidence frames); [] for a rep's
+    times."""
+    m = spec.measures.get(measure)
+    return list(m.points) if m is not None else []
 
 
 @functools.cache
