@@ -121,7 +121,7 @@ def test_terminal_table_and_totals():
     assert "glute_bridge right 1 2 1 1.0 s fast_lowering ×1, hips_low ×1" in lines
     assert "glute_bridge all 2 5 3 2.5 s hips_low ×2, fast_lowering ×1" in lines
     assert "glute_squeeze left 0 2 1 75.0 s —" in lines
-    assert "Total: 2 sessions, 5 reps (3 good), hold 77.5 s" in lines
+    assert "Total: 2 sessions, 5 reps (3 good)" in lines  # no sum of unlike holds
     assert "Glute bridge · 2024-05-01 07:30 · a.json" in lines
     assert "prescription: 3 × 10, twice daily" in text
     assert "prescription: 5 reps, hold 45 s" in text

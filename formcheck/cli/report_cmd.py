@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from formcheck.cli.app import app
 from formcheck.cli.common import check_outputs
@@ -33,7 +34,13 @@ from formcheck.report.history import (
 from formcheck.report.html import SessionExtras, render_document, render_session, write_html
 from formcheck.report.schema import Report, ReportError, load_report
 from formcheck.report.store import HistoryError, HistoryStore, PainEntry, import_reports
-from formcheck.report.terminal import plain, render_sessions, session_notes, session_table
+from formcheck.report.terminal import (
+    plain,
+    render_sessions,
+    session_notes,
+    session_table,
+    when,
+)
 
 RENDER_ERRORS = (TypeError, ValueError, AttributeError, KeyError, IndexError, OverflowError)
 
@@ -107,6 +114,25 @@ def _extras(folder: Path, items: list[Loaded], history: bool, entries: list[Pain
                  for e in sorted(mine, key=lambda e: e.kind)]
         out[n] = SessionExtras(", ".join(words), advice.get(str(item.report.exercise)))
     return out
+
+
+def _advice_lines(extras: list[SessionExtras | None], reports: list[Report]) -> list[Text]:
+    """Under the session tables: the pain logged for each session, and the advice for each
+    exercise (from the history's pain log)."""
+    lines: list[Text] = []
+    seen: set[str] = set()
+    for extra, report in zip(extras, reports, strict=True):
+        if extra is None:
+            continue
+        if extra.pain_line:
+            lines.append(Text(f"Pain {plain(report.exercise)} {when(report.started_at)} "
+                              f"(0-10): {extra.pain_line}"))
+        if extra.advice is not None and report.exercise not in seen:
+            seen.add(str(report.exercise))
+            lines.append(Text(f"Advice ({plain(report.exercise)}): {extra.advice.text}",
+                              style="bold"))
+            lines.append(Text(f"  why: {plain(extra.advice.reason)}", style="dim"))
+    return lines
 
 
 def _renderable(items: list[Loaded], html: bool, evidence: bool,
@@ -201,7 +227,8 @@ def report(
         _import(folder, items)
     entries = _pain_entries(folder, problems) if history or folder.is_dir() else []
     page = html is not None or pdf is not None
-    extras = _extras(folder, items, history, entries, last) if page else {}
+    extras = _extras(folder, items, history, entries, last)
+    shown = {id(item.report): extras.get(n) for n, item in enumerate(items)}
     items = _renderable(items, page, evidence, problems, extras)
     for problem in problems:
         warn(problem)
@@ -223,7 +250,8 @@ def report(
     if history:
         render_history(summaries, console)
     else:
-        render_sessions([(i.label, i.report) for i in items], console)
+        render_sessions([(i.label, i.report) for i in items], console, _advice_lines(
+            [shown.get(id(i.report)) for i in items], [i.report for i in items]))
     if page:
         from formcheck.report.history_html import render_history_section
 
