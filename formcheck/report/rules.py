@@ -69,25 +69,22 @@ def report_rules(report: Any) -> dict[str, Any]:
                                                           "lines": []})
 
 
-def unit_suffix(unit: str) -> str:
-    """How a value's unit is written after it: '°', ' s', ' × knee–ankle'."""
+def _unit(unit: str, deg: str, sec: str, ratio: str, unknown: str) -> str:
     if unit == "deg":
-        return "°"
+        return deg
     if unit == "s":
-        return " s"
+        return sec
     if unit.startswith("ratio:"):
         a, _, b = unit[6:].partition("-")
-        return f" × {a}–{b} length"
-    return ""
+        return ratio.format(f"{a}–{b}")
+    return unknown
+
+
+def unit_suffix(unit: str) -> str:
+    """How a value's unit is written after it: '°', ' s', ' × knee–ankle length'."""
+    return _unit(unit, "°", " s", " × {} length", "")
 
 
 def unit_name(unit: str) -> str:
-    """The unit as an axis names it: 'degrees', 's', 'lengths of knee–ankle'."""
-    if unit == "deg":
-        return "°"
-    if unit == "s":
-        return "s"
-    if unit.startswith("ratio:"):
-        a, _, b = unit[6:].partition("-")
-        return f"{a}–{b} lengths"
-    return "unit unknown"
+    """The unit as an axis names it: '°', 's', 'knee–ankle lengths'."""
+    return _unit(unit, "°", "s", "{} lengths", "unit unknown")

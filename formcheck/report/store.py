@@ -249,19 +249,9 @@ class HistoryStore:
 
     def sessions(self, exercise: str | None = None) -> tuple[list[StoredSession], list[str]]:
         """Every filed session (oldest first) and a warning per row that no longer reads."""
-        if not self.path.is_file():
-            return [], []
-        db = self._connect()
-        query = "SELECT id, report, origin FROM sessions"
-        args: tuple[Any, ...] = ()
-        if exercise:
-            query, args = query + " WHERE exercise = ?", (exercise,)
         out, problems = [], []
-        try:
-            rows = db.execute(query + " ORDER BY day, started_at, id", args).fetchall()
-        except sqlite3.Error as exc:
-            raise HistoryError(f"history {self.path}: cannot read ({_why(exc)})") from None
-        for sid, text, origin in rows:
+        for sid, text, origin in self._select("SELECT id, report, origin FROM sessions",
+                                              exercise, "day, started_at, id"):
             try:
                 out.append(StoredSession(sid, Report.from_dict(json.loads(text)), origin))
             except (ReportError, ValueError, TypeError, KeyError, RecursionError) as exc:
@@ -287,13 +277,8 @@ class HistoryStore:
             return int(cur.lastrowid or 0)
 
     def pain(self, exercise: str | None = None) -> list[PainEntry]:
-        if not self.path.is_file():
-            return []
-        query = "SELECT id, exercise, day, kind, score, recorded_at, session_id FROM pain"
-        args: tuple[Any, ...] = ()
-        if exercise:
-            query, args = query + " WHERE exercise = ?", (exercise,)
-        rows = self._connect().execute(query + " ORDER BY day, recorded_at, id", args)
+        rows = self._select("SELECT id, exercise, day, kind, score, recorded_at, session_id "
+                            "FROM pain", exercise, "day, recorded_at, id")
         return [PainEntry(ex, date.fromisoformat(day), kind, score, at, sid, pid)
                 for pid, ex, day, kind, score, at, sid in rows]
 
@@ -306,14 +291,20 @@ class HistoryStore:
             return int(cur.lastrowid or 0)
 
     def advice(self, exercise: str | None = None) -> list[StoredAdvice]:
+        return [StoredAdvice(*row) for row in self._select(
+            "SELECT exercise, created_at, level, text, reason FROM advice", exercise, "id")]
+
+    def _select(self, query: str, exercise: str | None, order: str) -> list[tuple]:
+        """Rows of `query`, of one exercise or all, in `order`; [] with no store yet."""
         if not self.path.is_file():
             return []
-        query = "SELECT exercise, created_at, level, text, reason FROM advice"
         args: tuple[Any, ...] = ()
         if exercise:
             query, args = query + " WHERE exercise = ?", (exercise,)
-        return [StoredAdvice(*row) for row in self._connect().execute(query + " ORDER BY id",
-                                                                        args)]
+        try:
+            return self._connect().execute(f"{query} ORDER BY {order}", args).fetchall()
+        except sqlite3.Error as exc:
+            raise HistoryError(f"history {self.path}: cannot read ({_why(exc)})") from None
 
 
 def _rep_rows(sid: int, report: Report) -> list[tuple]:
