@@ -358,6 +358,12 @@ def test_cli_bad_reports_warn_and_good_ones_render(tmp_path: Path):
     (("reps", 0, "index"), "first"),
     (("started_at",), "yesterday"),
     (("exercise_name",), None),
+    (("rules",), "junk"),
+    (("rules",), {"key": 3, "key_unit": ["x"], "key_points": 7,
+                  "lines": [{"code": "hips_low", "kind": "fault", "points": 5, "value": "x",
+                             "unit": 7, "measure": "hip"}, 3,
+                            {"kind": "target", "measure": 3, "value": 1e308}]}),
+    (("progression",), [1]),
 ])
 def test_cli_survives_junk_in_unvalidated_fields(tmp_path: Path, where: tuple, junk: object):
     """Fields `validate` does not check must never give a traceback: render or warn."""
@@ -370,6 +376,8 @@ def test_cli_survives_junk_in_unvalidated_fields(tmp_path: Path, where: tuple, j
     path.write_text(json.dumps(d))
     result = cli([str(path), "--html", str(tmp_path / "r.html"), "--csv", str(tmp_path / "r.csv")])
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    if where[0] in ("rules", "progression"):  # optional fields: junk there never stops it
+        assert result.exit_code == 0, result.stderr
     if result.exit_code == 0:
         assert "Total: 1 session" in result.stdout
         assert (tmp_path / "r.html").read_text().count('<section class="session">') == 1

@@ -80,12 +80,13 @@ def pain(
 
 def pain_after_session(report: Report, enabled: bool = True, read=input,
                        interactive: bool | None = None) -> None:
-    """The end-of-session question (live): pain during the exercise, skippable, never asked
-    when stdin is not a terminal, so a headless run is never kept waiting."""
+    """The end-of-session question (live): pain during the exercise, skippable, asked only
+    when a person is at a terminal to answer (stdin and stdout both one), so a headless,
+    piped or captured run is never kept waiting."""
     if not enabled or not (report.reps or report.holds):
         return
     if interactive is None:
-        interactive = sys.stdin is not None and sys.stdin.isatty()
+        interactive = all(s is not None and s.isatty() for s in (sys.stdin, sys.stdout))
     score = ask_pain(read, print, interactive)
     if score is None:
         return

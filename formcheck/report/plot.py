@@ -127,7 +127,13 @@ def key_lines(report: Report) -> list[dict[str, Any]]:
     rules = report_rules(report)
     key = rules.get("key") or report.series.name
     return [ln for ln in rules.get("lines", []) if isinstance(ln, dict)
-            and ln.get("measure") == key and num(ln.get("value")) is not None]
+            and ln.get("measure") == key and _sane(ln.get("value"))]
+
+
+def _sane(value: Any) -> bool:
+    """A limit worth drawing: a number no measure could be stretched to show is junk."""
+    v = num(value)
+    return v is not None and abs(v) < 1e5
 
 
 def key_plot(report: Report, narrow: bool = False) -> str:
@@ -223,7 +229,7 @@ def tempo_lines(report: Report) -> list[dict[str, Any]]:
     prescribed hold."""
     rules = report_rules(report)
     lines = [ln for ln in rules.get("lines", []) if isinstance(ln, dict)
-             and ln.get("measure") in PHASE_OF and num(ln.get("value")) is not None]
+             and ln.get("measure") in PHASE_OF and _sane(ln.get("value"))]
     hold = num(report.prescription.get("hold_s")) if isinstance(report.prescription, dict) \
         else None
     if hold:

@@ -64,9 +64,31 @@ def report_rules(report: Any) -> dict[str, Any]:
     """The report's own rules, else the catalogue's for its exercise id, else none."""
     own = getattr(report, "rules", None)
     if isinstance(own, dict) and isinstance(own.get("lines"), list):
-        return own
+        return _clean(own)
     return _catalogue_rules().get(str(report.exercise), {"key": "", "key_unit": "",
                                                           "lines": []})
+
+
+def _strs(value: Any) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def _clean(rules: dict[str, Any]) -> dict[str, Any]:
+    """A report's rules as the renderers expect them, whatever the file held: strings,
+    lists of point names, finite numbers or None."""
+    from formcheck.report.terminal import num
+
+    lines = []
+    for ln in rules["lines"]:
+        if not isinstance(ln, dict):
+            continue
+        clean = {k: str(v) for k, v in ln.items() if isinstance(v, (str, int, float))
+                 and not isinstance(v, bool) and k not in ("value", "points")}
+        clean["value"] = num(ln.get("value"))
+        clean["points"] = _strs(ln.get("points"))
+        lines.append(clean)
+    return {"key": str(rules.get("key") or ""), "key_unit": str(rules.get("key_unit") or ""),
+            "key_points": _strs(rules.get("key_points")), "lines": lines}
 
 
 def _unit(unit: str, deg: str, sec: str, ratio: str, unknown: str) -> str:
