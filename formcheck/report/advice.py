@@ -90,7 +90,8 @@ def _exercise_name(ex_id: str, variant: str = "") -> str:
     return name
 
 
-def _per_set(values: list[float]) -> float | None:
+def _least(values: list[float]) -> float | None:
+    """What every session of the window reached."""
     return min(values) if values else None
 
 
@@ -105,7 +106,7 @@ def next_step(h: ExerciseHistory, window: Sequence[Report], progression: dict[st
     if rx_reps and reps_step and reps_max:
         done = [max(session_units(r, h.hold_target_s).values(), default=0) / sets
                 for r in window]
-        current = max(rx_reps, int(_per_set(done) or 0))
+        current = max(rx_reps, int(_least(done) or 0))
         if current < reps_max:
             to = int(min(current + reps_step, reps_max))
             side = " per side" if h.works == "one_at_a_time" else ""
@@ -114,7 +115,7 @@ def next_step(h: ExerciseHistory, window: Sequence[Report], progression: dict[st
     if rx_hold and hold_step and hold_max:
         held = [statistics.median([num(x.hold_s) or 0.0 for x in (*r.reps, *r.holds)] or [0.0])
                 for r in window]
-        current_hold = max(rx_hold, float(_per_set(held) or 0.0))
+        current_hold = max(rx_hold, float(_least(held) or 0.0))
         current_hold = float(int(current_hold))  # whole seconds: 45.3 s held is a 45 s hold
         if current_hold < hold_max:
             to_s = min(current_hold + hold_step, hold_max)
