@@ -121,7 +121,7 @@ def test_terminal_table_and_totals():
     assert "glute_bridge right 1 2 1 1.0 s fast_lowering ×1, hips_low ×1" in lines
     assert "glute_bridge all 2 5 3 2.5 s hips_low ×2, fast_lowering ×1" in lines
     assert "glute_squeeze left 0 2 1 75.0 s —" in lines
-    assert "Total: 2 sessions, 5 reps (3 good), hold 77.5 s" in lines
+    assert "Total: 2 sessions, 5 reps (3 good)" in lines  # no sum of unlike holds
     assert "Glute bridge · 2024-05-01 07:30 · a.json" in lines
     assert "prescription: 3 × 10, twice daily" in text
     assert "prescription: 5 reps, hold 45 s" in text
@@ -175,19 +175,35 @@ def test_csv_holds_and_formula_injection():
 
 # --- HTML -------------------------------------------------------------------------------------
 
-def test_html_has_plot_reps_faults_and_sides():
+def test_html_has_plot_reps_faults_and_no_sides_for_a_bridge():
     report = bridge_session()
     page = render_html([("session.json", report)], evidence=False)
-    assert page.count("<svg") == 1
-    assert page.count('class="rep-boundary"') == 2 * len(report.reps)
-    assert page.count('<g class="fault"') == 3
-    assert page.count('class="hold"') == len(report.reps)  # each rep's top hold
-    assert "<polyline" in page
+    # key measure and tempo plots, each drawn for desktop and for phones
+    assert page.count("<svg") == 4 and page.count('<div class="narrow">') == 2
+    assert page.count('<g class="rep-span"') == 2 * len(report.reps)
+    assert page.count('<g class="fault"') == 2 * 3
+    assert page.count('<g class="hold"') == 2 * len(report.reps)  # each rep's top hold
+    assert page.count('<g class="series"') == 2 * 1 + 2 * (5 + 3)  # line; bars + 3 phases
     assert page.count('<tr class="rep ') == 5
-    assert "Left vs right" in page and "<td>left</td>" in page and "<td>right</td>" in page
-    assert "hips_low" in page and "fast_lowering message" in page
+    # both legs work in a bridge: no left/right table, no side column
+    assert "Left vs right" not in page and 'data-label="Side"' not in page
+    assert "side in view: left" in page
+    # plain cue first, the code second, the value with its unit and the limit
+    assert ("<b>Lift your hips higher</b> <span class=\"fault-code\">hips_low</span> · rep 2 "
+            "· 5.2 s · hip measured 150° (fault when below 165°)") in page
+    assert "fast_lowering message" in page
     assert "not a medical device" in page and "physiotherapist" in page
     assert "No evidence frames" in page
+    assert "time under tension" in page and '<td class=n data-label="Under tension">2.7 s' in page
+    assert "held in all" not in page  # no hold prescribed for bridges
+
+
+def test_html_left_vs_right_for_one_side_at_a_time():
+    clam = make_report("clamshell", reps=[("left", True, []), ("right", False, [])],
+                       prescription={"sets": 1, "reps": 10, "hold_s": 2}, works="one_at_a_time")
+    page = render_html([("c.json", clam)], evidence=False)
+    assert "Left vs right" in page and '<td data-label="Side">right</td>' in page
+    assert "held in all" in page  # the clamshell's hold is prescribed
 
 
 def test_html_is_self_contained_and_escaped():
@@ -201,7 +217,8 @@ def test_html_is_self_contained_and_escaped():
     page = render_html([(HOSTILE, report)], evidence=False)
     assert "<script" not in page.lower()
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
-    assert not re.search(r"https?:|//|url\(|@import|<link|<iframe", page)  # no URL at all
+    # no URL at all (an SVG's url(#clip) names a part of the page itself)
+    assert not re.search(r"https?:|//|url\((?!#)|@import|<link|<iframe", page)
     assert "src=" not in page  # no images without a video, and never an external source
     assert "Partial session" in page
 
@@ -210,19 +227,44 @@ def test_html_holds_only_and_empty_series():
     report = make_report("glute_squeeze", holds=[("left", 45.0, True), ("right", 44.0, True)])
     report.series = Series()
     page = render_html([("h.json", report)], evidence=False)
-    assert page.count('class="hold hold-record"') == 2
+    assert page.count('<g class="hold"') == 2 * 2
     assert "no measurement series in this report" in page
+    assert "Length of each hold" in page
     assert '<table class="holds">' in page
 
 
+def series_runs(svg: str) -> int:
+    """Pieces of the key-measure line: a gap in the data starts a new piece (an M move)."""
+    block = svg[svg.index('<g class="series"'):]
+    path = re.search(r'<path d="([^"]*)"', block).group(1)
+    return path.count("M ")
+
+
 def test_plot_handles_gaps_and_junk_values():
+    from formcheck.report.plot import key_plot
+
     report = bridge_session()
     report.series.value[10:20] = [None] * 10
     report.series.value[30] = "junk"  # type: ignore[call-overload]
-    svg = svg_plot(report)
-    assert svg.count("<polyline") == 3  # split at the gap and at the junk value
+    assert series_runs(key_plot(report)) == 3  # split at the gap and at the junk value
     report.series.t_s = report.series.t_s[:5]  # mismatched lengths: truncated, no crash
-    assert "<polyline" in svg_plot(report)
+    assert '<g class="series"' in svg_plot(report)
+
+
+def test_plot_leaves_out_wrong_view_spikes_and_has_units_and_lines():
+    from formcheck.report.plot import key_plot
+
+    report = bridge_session()
+    report.series.value[40:43] = [-100.0, 400.0, 390.0]  # a limb pointing at the camera
+    svg = key_plot(report)
+    assert "3 samples out of view left out" in svg
+    ticks = [float(t) for t in re.findall(r'text-anchor: end"[^>]*>(-?[\d.]+)</text>', svg)]
+    assert ticks and min(ticks) >= 100 and max(ticks) <= 220  # the axis is not stretched
+    assert "hip angle (°)" in svg and "time (s)" in svg
+    assert "a rep counts above this: 155°" in svg
+    assert "Lift your hips higher (below 165°)" in svg
+    assert svg.count('<g class="target"') == 1 and svg.count('<g class="limit"') == 2
+    assert "-0<" not in svg and "−0<" not in svg
 
 
 def test_evidence_frames_from_video(tmp_path: Path):
@@ -316,6 +358,12 @@ def test_cli_bad_reports_warn_and_good_ones_render(tmp_path: Path):
     (("reps", 0, "index"), "first"),
     (("started_at",), "yesterday"),
     (("exercise_name",), None),
+    (("rules",), "junk"),
+    (("rules",), {"key": 3, "key_unit": ["x"], "key_points": 7,
+                  "lines": [{"code": "hips_low", "kind": "fault", "points": 5, "value": "x",
+                             "unit": 7, "measure": "hip"}, 3,
+                            {"kind": "target", "measure": 3, "value": 1e308}]}),
+    (("progression",), [1]),
 ])
 def test_cli_survives_junk_in_unvalidated_fields(tmp_path: Path, where: tuple, junk: object):
     """Fields `validate` does not check must never give a traceback: render or warn."""
@@ -328,6 +376,8 @@ def test_cli_survives_junk_in_unvalidated_fields(tmp_path: Path, where: tuple, j
     path.write_text(json.dumps(d))
     result = cli([str(path), "--html", str(tmp_path / "r.html"), "--csv", str(tmp_path / "r.csv")])
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    if where[0] in ("rules", "progression"):  # optional fields: junk there never stops it
+        assert result.exit_code == 0, result.stderr
     if result.exit_code == 0:
         assert "Total: 1 session" in result.stdout
         assert (tmp_path / "r.html").read_text().count('<section class="session">') == 1
@@ -415,13 +465,16 @@ def test_real_reports_render_everywhere(real_reports: list[Path], tmp_path: Path
     page = html.read_text()
     n_reps = sum(len(r.reps) for r in reports)
     n_faults = sum(len(rep.faults) for r in reports for rep in r.reps)
-    assert page.count("<svg") == 2 and page.count("<polyline") >= 2
-    assert page.count('class="rep-boundary"') == 2 * n_reps
-    assert page.count('<g class="fault"') == n_faults
+    assert page.count("<svg") == 8 and page.count('<g class="series"') >= 4
+    assert page.count('<g class="rep-span"') == 2 * n_reps
+    assert page.count('<g class="fault"') == 2 * n_faults
     assert "<img" not in page  # the source is a pose track: no evidence frames
 
 
 def test_analyze_files_into_history(tmp_path: Path):
+    from formcheck.report.history import load_history
+    from formcheck.report.schema import load_report
+
     src = TRACKS / "glute_bridge_ndn_1.npz"
     if not src.exists():
         pytest.skip(f"pose track {src} not found")
@@ -430,10 +483,11 @@ def test_analyze_files_into_history(tmp_path: Path):
     done = formcheck("analyze", str(src), "-e", "glute_bridge", "-r", str(tmp_path / "r.json"),
                      "-q", env=env)
     assert done.returncode == 0, done.stderr
-    (filed,) = history.glob("*_glute_bridge.json")
+    (filed,), problems = load_history(history)
+    assert problems == [] and filed.report.to_dict() == load_report(tmp_path / "r.json").to_dict()
     shown = formcheck("report", "--history", env={**env, "COLUMNS": "160"})
     assert shown.returncode == 0, shown.stderr
-    assert "glute_bridge" in shown.stdout and "sessions per day" in shown.stdout
+    assert "glute_bridge" in shown.stdout and ": by day," in shown.stdout
 
 
 def test_entry_point_warning_format(tmp_path: Path):
@@ -448,3 +502,45 @@ def test_entry_point_warning_format(tmp_path: Path):
     unwritable = formcheck("report", str(good), "--csv", str(tmp_path))
     assert unwritable.returncode == 2
     assert unwritable.stderr.startswith(f"formcheck: error: cannot write {tmp_path}")
+
+
+def test_evidence_time_is_the_moment_the_fault_judges():
+    from formcheck.report.evidence_draw import evidence_time
+
+    rep = make_report(reps=[("left", False, ["hold_short"])]).reps[0]  # 1.0 s: up 1, hold .5
+    assert evidence_time(rep, "hold_s", rep.end_s) == pytest.approx(1.0 + 1.0 + 0.25)
+    assert evidence_time(rep, "down_s", rep.end_s) == pytest.approx(1.0 + 1.5 + 0.6)
+    assert evidence_time(rep, "hip", 2.2) == 2.2  # a measure's fault keeps its own moment
+
+
+@pytest.mark.clips
+def test_evidence_frames_show_the_top_of_a_short_hold_with_the_skeleton(videos: Path,
+                                                                         tmp_path: Path):
+    """A chair-bridge rule on a bridge clip: every rep's hold is short. The engine stamps
+    that fault at the rep's end (hips down); the picture is taken in the hold, with the
+    skeleton and the hip measure drawn."""
+    import base64
+
+    import cv2
+
+    from formcheck.report.schema import load_report
+
+    clip = videos / "glute_bridge_ndn_1.mp4"
+    done = formcheck("analyze", str(clip), "-e", "chair_bridge", "-r", str(tmp_path / "r.json"),
+                     "--no-history", "-q")
+    assert done.returncode == 0, done.stderr
+    report = load_report(tmp_path / "r.json")
+    shorts = [(r, f) for r in report.reps for f in r.faults if f.code == "hold_short"]
+    assert len(shorts) == 3
+    page = render_html([("r.json", report)])
+    frames = re.findall(r'src="data:image/jpeg;base64,([^"]+)"', page)
+    assert len(frames) == 3
+    for (rep, fault), data in zip(shorts, frames, strict=True):
+        shot = float(re.search(r"<small>frame at ([\d.]+) s</small>", page[page.index(data):]
+                               ).group(1))
+        assert rep.start_s + rep.up_s <= shot <= rep.start_s + rep.up_s + rep.hold_s + 0.1
+        assert shot < fault.t_s - 0.5  # not the end of the rep (hips back down)
+        img = cv2.imdecode(np.frombuffer(base64.b64decode(data), np.uint8), cv2.IMREAD_COLOR)
+        amber = np.all(np.abs(img.astype(int) - np.array([0, 200, 255])) < 50, axis=2)
+        assert amber.sum() > 300  # the measured hip (shoulder-hip-knee) and its value
+    assert "hold measured 1.1 s (fault when below 3 s)" in page

@@ -24,6 +24,7 @@ from formcheck.analysis.measures import (
     default_unit,
     point_names,
 )
+from formcheck.analysis.progression import Progression, parse_progression
 from formcheck.errors import UserError
 from formcheck.safe_paths import input_problem
 
@@ -158,6 +159,7 @@ class ExerciseSpec:
     movement: str = ""
     variants: dict[str, dict[str, Any]] = field(default_factory=dict)
     source: str = ""
+    progression: Progression | None = None  # the ladder's next step (analysis/progression.py)
 
     @property
     def key(self) -> str:
@@ -573,7 +575,8 @@ def parse_exercise(data: dict, text: str, origin: str,
                    variant: tuple[str, dict] | None = None) -> ExerciseSpec:
     r = _Reader(data, text, origin, variant)
     r.unknown(data, (), {"id", "name", "kind", "setup", "movement", "camera", "side", "measures",
-                         "rep", "hold", "faults", "prescription", "variants"})
+                         "rep", "hold", "faults", "prescription", "variants",
+                         "progression"})
     ex_id = r.get(data, ("id",), str)
     if not re.fullmatch(r"[a-z][a-z0-9_]*", ex_id):
         raise r.fail(("id",), "use lower-case letters, digits and underscores")
@@ -712,7 +715,8 @@ def parse_exercise(data: dict, text: str, origin: str,
         id=ex_id, name=r.get(data, ("name",), str), kind=kind, measures=measures,
         camera=camera, side=side, rep=rep, hold=hold, faults=tuple(faults),
         prescription=prescription, setup=r.get(data, ("setup",), str, ""),
-        movement=r.get(data, ("movement",), str, ""), variants=variants, source=origin)
+        movement=r.get(data, ("movement",), str, ""), variants=variants, source=origin,
+        progression=parse_progression(r, data))
 
 
 def load_exercise_file(path: str | Path) -> ExerciseSpec:

@@ -14,6 +14,7 @@ from dataclasses import MISSING, fields
 
 from formcheck.analysis import exercise as ex
 from formcheck.analysis import measures as ms
+from formcheck.analysis.progression import Progression
 
 DOCS: dict[str, dict[str, str]] = {
     "": {
@@ -98,6 +99,16 @@ DOCS: dict[str, dict[str, str]] = {
         "per_day": "sessions a day",
         "every_n_days": "one day in this many",
     },
+    "progression": {
+        "reps_step": "once the pain rules allow a step (pain <= 3 during and the next morning, "
+                     "the prescription met, good reps >= 80%): this many more reps a set ...",
+        "reps_max": "... up to this many reps a set",
+        "hold_step_s": "then this many more seconds a hold (seconds) ...",
+        "hold_max_s": "... up to this long (seconds)",
+        "next": "then the ladder's next exercise (its id); none: the top of the ladder",
+        "next_variant": "... in this variant of it",
+        "note": "shown with the suggestion of the next exercise",
+    },
     "variants.NAME": {
         "(any field or table above)": "overrides the file's: tables merge key by key, "
                                       "anything else (such as a whole [[faults]] list) is "
@@ -118,11 +129,13 @@ PLAIN = {
                       "faults_add": ("array of tables", "-")},
 }
 SPECS = {"camera": ex.CameraSpec, "side": ex.SideSpec, "rep": ex.RepSpec, "hold": ex.HoldSpec,
-         "faults": ex.FaultRule, "prescription": ex.Prescription}
+         "faults": ex.FaultRule, "prescription": ex.Prescription, "progression": Progression}
 HEADINGS = {"": "Top level", "camera": "[camera]", "side": "[side]",
             "measures": "[measures]: NAME = { ... }", "rep": '[rep] (kind = "reps")',
             "hold": '[hold] (kind = "hold")', "faults": "[[faults]] (any number)",
-            "prescription": "[prescription]", "variants.NAME": "[variants.NAME] (optional)"}
+            "prescription": "[prescription]",
+            "progression": "[progression] (optional)",
+            "variants.NAME": "[variants.NAME] (optional)"}
 TYPES = {"str": "string", "float": "number", "int": "integer", "bool": "true/false",
          "float | None": "number", "int | None": "integer", "str | None": "string",
          "tuple[str, ...]": "array of strings", "float | str | None": "number or string",

@@ -28,6 +28,7 @@ def _register() -> None:
         exercises_cmd,
         live_cmd,
         models_cmd,
+        pain_cmd,
         report_cmd,
     )
 

@@ -51,6 +51,7 @@ def live(
                                        help="Play --source this much faster (benchmarks)."),
 ) -> None:
     """Live feedback: q/Esc quit, space pause, r reset. The report is written on any exit."""
+    from formcheck.cli.pain_cmd import pain_after_session
     from formcheck.pipeline.display import open_display
     from formcheck.pipeline.live import run_live
     from formcheck.source.camera import CameraSource
@@ -96,5 +97,6 @@ def live(
                   f"{s.model_idle_ms:.1f} ms between frames")
         print_summary(result.report, video=result.video,  # stdout holds the report JSON
                       report_path=None if is_stdout(report) else report)
+    pain_after_session(result.report, enabled=not no_history and result.reason != "interrupted")
     if result.reason == "interrupted":
         raise typer.Exit(130)

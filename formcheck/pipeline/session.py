@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -95,8 +96,12 @@ class Session:
                                    "created_at": self.started_at},
                                   self.width, self.height).save(outputs.pose)
         if outputs.history:
-            with contextlib.suppress(ImportError, OSError):
-                from formcheck.report.history import file_report
+            from formcheck.report.history import file_report
+            from formcheck.report.store import HistoryError
 
+            try:
                 file_report(report)
+            except HistoryError as exc:  # the report itself is written: say what was not
+                print(f"formcheck: warning: session not filed in the history: {exc}",
+                      file=sys.stderr)
         return report

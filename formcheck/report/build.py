@@ -7,6 +7,7 @@ from collections import Counter
 
 from formcheck.analysis.engine import EngineResult
 from formcheck.analysis.exercise import ExerciseSpec
+from formcheck.report.rules import rules_of
 from formcheck.report.schema import Report, Summary
 
 
@@ -46,4 +47,6 @@ def build_report(spec: ExerciseSpec, result: EngineResult, *, source: str, start
                       "frequency": p.frequency, "per_day": p.per_day,
                       "every_n_days": p.every_n_days},
         works=spec.side.works,
+        progression=spec.progression.to_dict() if spec.progression else {},
+        rules=rules_of(spec),
     )

@@ -8,8 +8,9 @@ file just means no pictures, never an error.
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 MAX_WIDTH = 360
 MAX_FRAMES = 24
@@ -33,8 +34,10 @@ def find_source(source: str, base_dirs: Sequence[Path] = ()) -> Path | None:
 
 
 def frames_at(video: Path, times_s: Sequence[float], max_width: int = MAX_WIDTH,
-              max_frames: int = MAX_FRAMES) -> dict[int, str]:
-    """Data URIs of the frames at `times_s` (index -> URI); the first `max_frames` only."""
+              max_frames: int = MAX_FRAMES, marks: Sequence[Any] | None = None,
+              annotate: Callable[[Any, float, Any], Any] | None = None) -> dict[int, str]:
+    """Data URIs of the frames at `times_s` (index -> URI); the first `max_frames` only.
+    With `annotate`, each frame is drawn on with its mark first (evidence_draw.py)."""
     import cv2  # imported here: only reports with a video need it
 
     out: dict[int, str] = {}
@@ -47,6 +50,8 @@ def frames_at(video: Path, times_s: Sequence[float], max_width: int = MAX_WIDTH,
             ok, frame = cap.read()
             if not ok or frame is None:
                 continue
+            if annotate is not None and marks is not None and i < len(marks):
+                frame = annotate(frame, float(t), marks[i])
             h, w = frame.shape[:2]
             if w > max_width:
                 frame = cv2.resize(frame, (max_width, max(1, round(h * max_width / w))),
@@ -60,12 +65,23 @@ def frames_at(video: Path, times_s: Sequence[float], max_width: int = MAX_WIDTH,
 
 
 def evidence_frames(source: str, times_s: Sequence[float], base_dirs: Sequence[Path] = (),
-                    max_frames: int = MAX_FRAMES) -> dict[int, str]:
-    """Frames for the faults at `times_s`, or {} when the session's video is not available."""
+                    max_frames: int = MAX_FRAMES, marks: Sequence[Any] | None = None,
+                    model: str = "") -> dict[int, str]:
+    """Frames for the faults at `times_s`, or {} when the session's video is not available;
+    with `marks`, each with the skeleton and its measured value drawn (evidence_draw.py)."""
     video = find_source(source, base_dirs)
     if video is None or not times_s:
         return {}
+    annotate = None
     try:
-        return frames_at(video, times_s, max_frames=max_frames)
+        if marks is not None:
+            from formcheck.report.evidence_draw import draw, pose_annotator
+
+            annotate = pose_annotator(model) or (lambda frame, t, mark: draw(frame, None, mark))
+        return frames_at(video, times_s, max_frames=max_frames, marks=marks, annotate=annotate)
     except Exception:  # noqa: BLE001 - a broken video must not stop the report
         return {}
+    finally:
+        close = getattr(annotate, "close", None)
+        if close is not None:
+            close()

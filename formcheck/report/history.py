@@ -8,8 +8,6 @@ day, volume against the prescription (sets × reps, holds), adherence to its fre
 from __future__ import annotations
 
 import os
-import re
-import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,11 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
+from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from formcheck.report.dates import date_problem, session_datetime
 from formcheck.report.schema import Report, ReportError, load_report
+from formcheck.report.store import HistoryError, HistoryStore, digest
 from formcheck.report.terminal import (
     MEDICAL_NOTE,
     balance_note,
@@ -44,75 +45,70 @@ def history_dir() -> Path:
     return Path(platformdirs.user_data_dir("formcheck")) / "history"
 
 
-def session_datetime(report: Report) -> datetime | None:
-    """`started_at` as a datetime, in the time zone it was written in (the person's day)."""
-    try:
-        return datetime.fromisoformat(str(report.started_at).replace("Z", "+00:00"))
-    except ValueError:
-        return None
+@dataclass(frozen=True)
+class Filed:
+    """A session of the history: from the store (`session_id`), or a report JSON file left in
+    the folder (`path`: history folders from before the store, or copied in by hand)."""
+
+    label: str
+    report: Report
+    session_id: int | None = None
+    path: Path | None = None
 
 
-def _file_stem(report: Report) -> str:
-    started = session_datetime(report)
-    stamp = started.strftime("%Y%m%dT%H%M%S") if started else "00000000T000000"
-    slug = re.sub(r"[^a-z0-9_-]+", "-", str(report.exercise).lower()).strip("-")[:40]
-    return f"{stamp}_{slug or 'exercise'}"
+def file_report(report: Report, history: Path | None = None) -> int:
+    """File `report` in the history store; its session id. A folder that cannot take it
+    (read-only, full, not a folder) raises HistoryError saying so: never a silent loss."""
+    with HistoryStore(Path(history) if history is not None else history_dir()) as store:
+        return int(store.add_session(report) or 0)
 
 
-def file_report(report: Report, history: Path | None = None) -> Path:
-    """Copy `report` into the history folder under a new, sortable name; return that path.
-
-    Written to a temporary file and then hard-linked to the first free name, so a reader never
-    sees half a report and two sessions started in the same second never overwrite each other.
-    """
-    folder = Path(history) if history is not None else history_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    stem = _file_stem(report)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{stem}.", suffix=".tmp", dir=folder)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(report.to_json() + "\n")
-        for n in range(1, 10_000):
-            target = folder / (f"{stem}.json" if n == 1 else f"{stem}_{n:02d}.json")
-            try:
-                os.link(tmp, target)
-                return target
-            except FileExistsError:
-                continue
-            except OSError:  # no hard links on this file system: replace if still free
-                if not target.exists():
-                    os.replace(tmp, target)
-                    return target
-        raise OSError(f"{folder}: too many reports named {stem}")
-    finally:
-        tmp.unlink(missing_ok=True)
+def open_store(folder: Path) -> HistoryStore:
+    """The store for reading: read-only where the folder cannot be written."""
+    return HistoryStore(folder, readonly=folder.is_dir() and not os.access(folder, os.W_OK))
 
 
 def load_history(history: Path | None = None, since: date | None = None,
                  until: date | None = None, exercise: str | None = None,
-                 ) -> tuple[list[tuple[Path, Report]], list[str]]:
-    """The filed reports in time order, filtered; plus a warning per unreadable file."""
+                 ) -> tuple[list[Filed], list[str]]:
+    """The filed sessions in time order, filtered; plus a warning per unreadable one.
+
+    Sessions come from the store and from report JSON files in the folder that the store does
+    not hold (an older history, or files copied in): each read alone, so one bad file or row
+    is a warning naming it and the rest still count."""
     folder = Path(history) if history is not None else history_dir()
-    found: list[tuple[datetime, Path, Report]] = []
+    items: list[Filed] = []
     problems: list[str] = []
-    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+    known: set[str] = set()
+    if folder.is_dir():
         try:
-            report = load_report(path)
-        except ReportError as exc:
+            with open_store(folder) as store:
+                stored, problems = store.sessions(exercise)
+                known = store.digests()
+            items += [Filed(f"session {s.id}", s.report, session_id=s.id) for s in stored]
+        except HistoryError as exc:
             problems.append(str(exc))
-            continue
-        started = session_datetime(report)
+        for path in sorted(folder.glob("*.json")):
+            try:
+                report = load_report(path)
+            except ReportError as exc:
+                problems.append(str(exc))
+                continue
+            if digest(report) not in known:
+                items.append(Filed(path.name, report, path=path))
+    found: list[tuple[datetime, str, Filed]] = []
+    for item in items:
+        started = session_datetime(item.report)
         if started is None:
-            problems.append(f"{path}: started_at {report.started_at!r} is not an ISO 8601 date")
+            problems.append(f"{item.path or item.label}: {date_problem(item.report)}")
             continue
-        if exercise and report.exercise != exercise:
+        if exercise and item.report.exercise != exercise:
             continue
         if (since and started.date() < since) or (until and started.date() > until):
             continue
-        found.append((started.replace(tzinfo=None), path, report))
-    found.sort(key=lambda item: (item[0], item[1].name))
-    return [(p, r) for _, p, r in found], problems
+        found.append((started.replace(tzinfo=None), item.label, item))
+    found.sort(key=lambda x: (x[0], x[1]))
+    return [item for _, _, item in found], problems
 
 
 @dataclass
@@ -122,6 +118,11 @@ class DayRow:
     reps: int = 0
     good: int = 0
     per_side: dict[str, int] = field(default_factory=dict)
+    pain_during: int | None = None  # the day's worst pain during the exercise, 0-10
+    pain_morning: int | None = None  # ... and the morning after
+    done: int = 0  # prescribed units done: reps (holds at the prescribed length), per side
+    due: int | None = None  # ... and prescribed for the day (None: no volume prescribed)
+    met: bool = False
 
 
 @dataclass
@@ -149,6 +150,9 @@ class ExerciseHistory:
     periods_met: int = 0
     per_side: dict[str, dict[str, int]] = field(default_factory=dict)
     balance: str | None = None
+    works: str = ""
+    session_volume: int | None = None  # units a session (sets × reps, or sets of holds)
+    advice: Any = None  # report/advice.py's Advice, when pain was logged
 
     @property
     def adherence(self) -> float | None:
@@ -197,6 +201,30 @@ def adherence_periods(counts: Counter[date], start: date, end: date, per_day: in
     return met, due
 
 
+def session_units(report: Report, hold_target_s: float | None) -> dict[str, int]:
+    """Prescribed units a session did, per side: its reps, or for a hold exercise its holds
+    of the prescribed length (a hold cut short is not the prescribed volume)."""
+    units: dict[str, int] = defaultdict(int)
+    for rep in report.reps:
+        units[str(rep.side)] += 1
+    for hold in report.holds:
+        if not hold_target_s or (num(hold.hold_s) or 0.0) >= hold_target_s - 1e-6:
+            units[str(hold.side)] += 1
+    return dict(units)
+
+
+def _day_volume(h: ExerciseHistory, units: dict[str, int]) -> tuple[int, int | None]:
+    """(done, due) for a day from its units per side: sides worked one at a time each owe
+    the day's volume; sides of a together exercise are just where the camera stood."""
+    if not h.session_volume:
+        return sum(units.values()), None
+    per_side = h.per_day * h.session_volume
+    if h.works == "one_at_a_time":
+        return (sum(min(units.get(s, 0), per_side) for s in ("left", "right")),
+                2 * per_side)
+    return min(sum(units.values()), per_side), per_side
+
+
 def _summarise_one(exercise: str, reports: Sequence[Report], since: date | None,
                    until: date, running: bool) -> ExerciseHistory:
     dated = [(session_datetime(r), r) for r in reports]
@@ -215,19 +243,21 @@ def _summarise_one(exercise: str, reports: Sequence[Report], since: date | None,
     h.target_reps = int((sets or 1) * reps) if reps else None
     hold = num(prescription.get("hold_s"))
     h.hold_target_s = hold if hold and hold > 0 else None
+    h.session_volume = h.target_reps or (int(sets) if sets and h.hold_target_s else None)
+    h.works = works_of(dated[-1][1]) if dated else ""
 
     days: dict[date, DayRow] = {}
-    counts: Counter[date] = Counter()
+    day_units: dict[date, Counter[str]] = defaultdict(Counter)
     side_totals: dict[str, dict[str, int]] = defaultdict(lambda: {"reps": 0, "good": 0})
     for started, r in dated:
         day = days.setdefault(started.date(), DayRow(started.date()))
         if not _did_something(r):
             continue
-        counts[started.date()] += 1
         rows = [row for row in side_rows(r) if row.side != "all"]
         day.sessions += 1
         day.reps += int(num(r.summary.rep_count) or 0)
         day.good += int(num(r.summary.good_rep_count) or 0)
+        day_units[started.date()].update(session_units(r, h.hold_target_s))
         for row in rows:
             day.per_side[row.side] = day.per_side.get(row.side, 0) + row.reps
             side_totals[row.side]["reps"] += row.reps
@@ -242,11 +272,16 @@ def _summarise_one(exercise: str, reports: Sequence[Report], since: date | None,
             h.holds_total += len(held)
             h.holds_at_target += sum(1 for s in held if s >= h.hold_target_s - 1e-6)
     h.days = [days[d] for d in sorted(days) if days[d].sessions]
+    counts: Counter[date] = Counter()
+    for d in h.days:
+        d.done, d.due = _day_volume(h, dict(day_units[d.day]))
+        d.met = d.sessions >= h.per_day if d.due is None else d.done >= d.due
+        counts[d.day] = h.per_day if d.met else 0
     h.periods_met, h.periods_due = adherence_periods(counts, h.start, h.end, h.per_day,
                                                      h.every_n_days, running and h.end == until)
     h.per_side = dict(side_totals)
-    h.balance = balance_note({s: v["reps"] for s, v in side_totals.items()},
-                             works_of(dated[-1][1]) if dated else "", missing_side=True)
+    h.balance = balance_note({s: v["reps"] for s, v in side_totals.items()}, h.works,
+                             missing_side=True)
     return h
 
 
@@ -287,7 +322,8 @@ def target_lines(h: ExerciseHistory) -> list[str]:
     rx = prescription_text(h.prescription, frequency=False)
     lines = [f"prescription: {rx + '; ' if rx else ''}{frequency_text(h)}"]
     if h.target_reps:
-        lines.append(f"sessions with {h.target_reps} reps per side (sets × reps): "
+        side = " per side" if h.works == "one_at_a_time" else ""
+        lines.append(f"sessions with {h.target_reps} reps{side} (sets × reps): "
                      f"{h.sessions_at_target} of {h.sessions}")
     if h.hold_target_s:
         lines.append(f"holds of at least {h.hold_target_s:g} s: {h.holds_at_target} of "
@@ -296,36 +332,90 @@ def target_lines(h: ExerciseHistory) -> list[str]:
     return lines
 
 
-def _overview(summaries: Sequence[ExerciseHistory]) -> Table:
-    table = Table(title=Text("Sessions and adherence", style="bold"), title_justify="left",
-                  caption="Full: sessions with the prescribed sets × reps. "
-                  "Left/right: reps (good).", caption_justify="left")
-    table.add_column("Exercise", no_wrap=True)
-    for col in ("Sessions", "Reps", "Good", "Full", "Adherence", "Left", "Right"):
-        table.add_column(col, justify="right", no_wrap=True)
+def attach_pain(summaries: Sequence[ExerciseHistory], entries: Sequence[Any]) -> None:
+    """Put the worst pain of each day (during, the morning after) on the day rows, and the
+    entries of days without a filed session as rows of their own (pain is logged then too)."""
     for h in summaries:
-        target = f"{h.sessions_at_target}/{h.sessions}" if h.target_reps else "—"
-        sides = [h.per_side.get(s) for s in ("left", "right")]
-        side_cells = [f"{v['reps']} ({v['good']})" if v else "—" for v in sides]
-        table.add_row(Text(plain(h.exercise)), str(h.sessions), str(h.reps), str(h.good), target,
-                      adherence_text(h, short=True), *side_cells)
+        worst: dict[tuple[date, str], int] = {}
+        for e in entries:
+            if e.exercise == h.exercise and h.start <= e.day <= h.end:
+                worst[(e.day, e.kind)] = max(worst.get((e.day, e.kind), 0), int(e.score))
+        rows = {d.day: d for d in h.days}
+        for day, _ in worst:
+            rows.setdefault(day, DayRow(day))
+        for d in rows.values():
+            d.pain_during = worst.get((d.day, "during"))
+            d.pain_morning = worst.get((d.day, "next_morning"))
+        h.days = [rows[d] for d in sorted(rows)]
+
+
+def pain_cell(d: DayRow) -> str:
+    if d.pain_during is None and d.pain_morning is None:
+        return "—"
+    return " / ".join("—" if v is None else str(v) for v in (d.pain_during, d.pain_morning))
+
+
+def sides_cell(left: object, right: object) -> str:
+    return f"{left if left is not None else '—'} / {right if right is not None else '—'}"
+
+
+def _table(title: str, caption: str = "") -> Table:
+    # No outer edge and one space between columns: the tables fit an 80-column terminal.
+    return Table(title=Text(title, style="bold"), title_justify="left", box=box.SIMPLE_HEAD,
+                 pad_edge=False, caption=caption or None, caption_justify="left")
+
+
+def _overview(summaries: Sequence[ExerciseHistory]) -> Table:
+    table = _table("Sessions and adherence", "Adherence: periods with the prescribed volume "
+                   "(sets × reps or holds, sessions a day). L / R: reps a side, for exercises "
+                   "done one side at a time. Pain: latest during / next morning, 0-10.")
+    table.add_column("Exercise", overflow="fold", min_width=8)
+    for col in ("Sessions", "Reps", "Good", "Adherence", "L / R", "Pain"):
+        table.add_column(col, justify="right", no_wrap=True, min_width=len(col))
+    for h in summaries:
+        good = f"{h.good / h.reps:.0%}" if h.reps else "—"
+        sides = (sides_cell(*(h.per_side.get(s, {}).get("reps") for s in ("left", "right")))
+                 if h.works == "one_at_a_time" else "—")
+        pained = [d for d in h.days if d.pain_during is not None or d.pain_morning is not None]
+        table.add_row(Text(plain(h.exercise)), str(h.sessions), str(h.reps), good,
+                      adherence_text(h, short=True), sides,
+                      pain_cell(pained[-1]) if pained else "—")
     return table
 
 
 def _days(h: ExerciseHistory) -> Table:
-    title = f"{plain(h.name or h.exercise)}: sessions per day, {h.start} to {h.end}"
-    table = Table(title=Text(title, style="bold"), title_justify="left")
-    for col in ("Date", "Sessions", "Reps", "Good", "Left", "Right", "Met"):
-        table.add_column(col, justify="left" if col == "Date" else "right")
+    table = _table(f"{plain(h.name or h.exercise)}: by day, {h.start} to {h.end}")
+    cols = ["Date", "Sessions", "Reps", "Good", "Volume", "Met"]
+    cols += ["L / R"] if h.works == "one_at_a_time" else []
+    cols += ["Pain"]
+    for col in cols:
+        table.add_column(col, justify="left" if col == "Date" else "right", no_wrap=True,
+                         min_width=len(col))
     for d in h.days:
-        table.add_row(d.day.isoformat(), str(d.sessions), str(d.reps), str(d.good),
-                      str(d.per_side.get("left", "—")), str(d.per_side.get("right", "—")),
-                      "yes" if d.sessions >= h.per_day else "no")
+        volume = f"{d.done}/{d.due}" if d.due is not None else "—"
+        met = ("yes" if d.met else "no") if d.sessions else "—"
+        row = [d.day.isoformat(), str(d.sessions), str(d.reps), str(d.good), volume, met]
+        if h.works == "one_at_a_time":
+            row.append(sides_cell(d.per_side.get("left"), d.per_side.get("right")))
+        table.add_row(*row, pain_cell(d))
+    table.caption = Text("Volume: prescribed units done / due that day. Pain: during / the "
+                         "next morning, 0-10.", style="dim")
     return table
 
 
+def advice_lines(h: ExerciseHistory) -> list[tuple[str, str]]:
+    """(text, style) of the advice under an exercise: what to do, then why."""
+    advice = h.advice
+    if advice is None:
+        return []
+    style = {"stop": "bold red", "keep": "yellow", "progress": "green", "top": "green"}.get(
+        advice.level, "")
+    return [(f"Advice: {advice.text}", style), (f"why: {advice.reason}", "dim")]
+
+
 def render_history(summaries: Sequence[ExerciseHistory], console: Console) -> None:
-    """The overview table, a day-by-day table per exercise, notes, and the medical note."""
+    """The overview table, a day-by-day table per exercise, notes, advice and the medical
+    note."""
     if summaries:
         console.print(_overview(summaries))
         console.print()
@@ -335,5 +425,7 @@ def render_history(summaries: Sequence[ExerciseHistory], console: Console) -> No
             console.print(Text(f"  {line}", style="dim"))
         if h.balance:
             console.print(Text(f"  {h.balance}", style="yellow"))
+        for text, style in advice_lines(h):
+            console.print(Text(f"  {plain(text)}", style=style))
         console.print()
     console.print(Text(MEDICAL_NOTE, style="dim italic"))

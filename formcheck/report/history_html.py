@@ -1,52 +1,62 @@
-"""The history summary (adherence, targets, balance, sessions per day) as an HTML section, put
-at the top of `formcheck report --history --html` pages: what a physiotherapist reads first."""
+"""The history summary (adherence by volume, targets, balance, pain trend, advice, days) as an
+HTML section, put at the top of `formcheck report --history --html` pages: what a
+physiotherapist reads first."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from formcheck.report.history import ExerciseHistory, adherence_text, target_lines
-from formcheck.report.html import e
+from markupsafe import Markup
+
+from formcheck.report.history import (
+    ExerciseHistory,
+    adherence_text,
+    pain_cell,
+    sides_cell,
+    target_lines,
+)
+from formcheck.report.html import render_template
+from formcheck.report.plot import svg_pain
 
 
-def _overview(summaries: Sequence[ExerciseHistory]) -> str:
+def _overview(summaries: Sequence[ExerciseHistory]) -> dict[str, Any]:
     rows = []
     for h in summaries:
-        full = f"{h.sessions_at_target}/{h.sessions}" if h.target_reps else "—"
-        sides = [h.per_side.get(s) for s in ("left", "right")]
-        side_cells = "".join(
-            f"<td class=n>{v['reps']} ({v['good']})</td>" if v else "<td class=n>—</td>"
-            for v in sides)
-        rows.append(f"<tr><td>{e(h.name or h.exercise)}</td><td class=n>{h.sessions}</td>"
-                    f"<td class=n>{h.reps}</td><td class=n>{h.good}</td><td class=n>{full}</td>"
-                    f"<td class=n>{e(adherence_text(h, short=True))}</td>{side_cells}</tr>")
-    return ('<table class="history"><tr><th>Exercise</th><th class=n>Sessions</th>'
-            '<th class=n>Reps</th><th class=n>Good</th><th class=n>Full</th>'
-            '<th class=n>Adherence</th><th class=n>Left</th><th class=n>Right</th></tr>'
-            + "".join(rows) + "</table>"
-            '<p class="meta">Full: sessions with the prescribed sets × reps. Left/right: reps '
-            "(good).</p>")
+        good = f"{h.good / h.reps:.0%}" if h.reps else "—"
+        sides = (sides_cell(*(h.per_side.get(s, {}).get("reps") for s in ("left", "right")))
+                 if h.works == "one_at_a_time" else "—")
+        pained = [d for d in h.days if d.pain_during is not None or d.pain_morning is not None]
+        rows.append(("", [h.name or h.exercise, h.sessions, h.reps, good,
+                          adherence_text(h, short=True), sides,
+                          pain_cell(pained[-1]) if pained else "—"]))
+    columns = [("Exercise", False), ("Sessions", True), ("Reps", True), ("Good", True),
+               ("Adherence", True), ("L / R", True), ("Pain", True)]
+    return {"columns": columns, "rows": rows}
 
 
-def _exercise(h: ExerciseHistory) -> str:
-    lines = [line[:1].upper() + line[1:] for line in target_lines(h)]
-    met = {True: "<span class=yes>yes</span>", False: "<span class=no>no</span>"}
-    days = "".join(
-        f"<tr><td>{d.day.isoformat()}</td><td class=n>{d.sessions}</td><td class=n>{d.reps}"
-        f"</td><td class=n>{d.good}</td><td class=n>{d.per_side.get('left', '—')}</td>"
-        f"<td class=n>{d.per_side.get('right', '—')}</td>"
-        f"<td class=n>{met[d.sessions >= h.per_day]}</td></tr>" for d in h.days)
-    balance = f'<p class="warn">{e(h.balance)}</p>' if h.balance else ""
-    return (f'<section class="session history"><h2>{e(h.name or h.exercise)}</h2>'
-            f'<p class="meta">{h.start} to {h.end}</p><ul>'
-            + "".join(f"<li>{e(line)}</li>" for line in lines) + f"</ul>{balance}"
-            "<h3>Sessions per day</h3><table><tr><th>Date</th><th class=n>Sessions</th>"
-            "<th class=n>Reps</th><th class=n>Good</th><th class=n>Left</th>"
-            f"<th class=n>Right</th><th class=n>Met</th></tr>{days}</table></section>")
+def _days(h: ExerciseHistory) -> dict[str, Any]:
+    one_side = h.works == "one_at_a_time"
+    rows = []
+    for d in h.days:
+        met = (Markup('<span class="yes">yes</span>') if d.met else
+               Markup('<span class="no">no</span>')) if d.sessions else "—"
+        cells = [d.day.isoformat(), d.sessions, d.reps, d.good,
+                 f"{d.done}/{d.due}" if d.due is not None else "—", met]
+        cells += [sides_cell(d.per_side.get("left"), d.per_side.get("right"))] if one_side \
+            else []
+        rows.append(("", cells + [pain_cell(d)]))
+    columns = [("Date", False), ("Sessions", True), ("Reps", True), ("Good", True),
+               ("Volume", True), ("Met", True)] + ([("L / R", True)] if one_side else [])
+    return {"columns": columns + [("Pain", True)], "rows": rows}
 
 
 def render_history_section(summaries: Sequence[ExerciseHistory]) -> str:
     if not summaries:
         return ""
-    return ('<section class="session history"><h2>Sessions and adherence</h2>'
-            f"{_overview(summaries)}</section>" + "".join(_exercise(h) for h in summaries))
+    exercises = [{"name": h.name or h.exercise, "start": h.start, "end": h.end,
+                  "lines": [line[:1].upper() + line[1:] for line in target_lines(h)],
+                  "balance": h.balance, "advice": h.advice,
+                  "pain_plot": Markup(svg_pain(h.days)), "days": _days(h)}
+                 for h in summaries]
+    return render_template("history.html", overview=_overview(summaries), exercises=exercises)

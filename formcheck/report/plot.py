@@ -1,35 +1,39 @@
-"""Inline SVG plot of a session's key measurement, with reps, holds and faults marked.
+"""The report's plots as inline SVG, drawn by matplotlib: the key measurement over time with the
+rep/hold rule's target lines, the fault limits on that measure and each fault marked; and the
+tempo of each rep (up / hold / down, time under tension) or the length of each hold, with their
+limits. Every axis names its unit.
 
-Written by hand (numpy for the scaling) so the HTML report needs no plotting library and no
-script: it opens offline and anywhere. Every report string that lands in the SVG is escaped.
+Text stays text in the SVG (`svg.fonttype = none`), so the page and its PDF use the page's
+font and a test can read the labels. Elements a reader or a test looks for get a class
+(`series`, `target`, `limit`, `fault`, `rep-span`, `hold`).
 """
 
 from __future__ import annotations
 
+import io
+import re
 from dataclasses import dataclass
-from html import escape
+from typing import Any
 
 import numpy as np
 
-from formcheck.analysis.records import FaultEvent
+from formcheck.report.rules import report_rules, unit_name, unit_suffix
 from formcheck.report.schema import Report
 from formcheck.report.terminal import num
 
-WIDTH, HEIGHT = 960, 300
-LEFT, RIGHT, TOP, BOTTOM = 56, 16, 26, 40
-MAX_POINTS = 3000
+MAX_POINTS = 1500
+WIDE, NARROW = (9.6, 3.3), (3.9, 3.4)  # inches at 100 dpi: 960 px for desktop, 390 for phones
+COLORS = {"series": "#1f5fa8", "good": "#2e8b57", "bad": "#c0392b", "hold": "#e0a800",
+          "target": "#2e8b57", "limit": "#c0392b", "up": "#1f5fa8", "down": "#7d3c98",
+          "tut": "#d5dbe5"}
+PHASE_OF = {"up_s": "up", "hold_s": "hold", "down_s": "down", "duration_s": "tut"}
 
 
-@dataclass(frozen=True)
-class Axis:
-    lo: float
-    hi: float
-    px_lo: float
-    px_hi: float
-
-    def __call__(self, v: np.ndarray | float) -> np.ndarray | float:
-        return self.px_lo + (np.asarray(v, dtype=float) - self.lo) / (self.hi - self.lo) * (
-            self.px_hi - self.px_lo)
+@dataclass
+class Cleaned:
+    t: np.ndarray
+    v: np.ndarray
+    dropped: int  # samples left out as wrong-view spikes
 
 
 def series_arrays(report: Report) -> tuple[np.ndarray, np.ndarray]:
@@ -46,153 +50,295 @@ def series_arrays(report: Report) -> tuple[np.ndarray, np.ndarray]:
     return t[order], v[order]
 
 
-def nice_step(span: float, target: int) -> float:
-    """A 1-2-5 step that splits `span` into about `target` intervals."""
-    raw = max(span, 1e-9) / max(target, 1)
-    mag = 10 ** np.floor(np.log10(raw))
-    for m in (1, 2, 5, 10):
-        if raw <= m * mag:
-            return float(m * mag)
-    return float(10 * mag)
+def clean_series(t: np.ndarray, v: np.ndarray, unit: str) -> Cleaned:
+    """Leave out what a wrong camera view produces: values no joint can read, and samples far
+    outside the session's own range (a limb pointing at the camera reads -100 or 400)."""
+    v = v.copy()
+    bad = np.zeros(v.shape, bool)
+    if unit == "deg":
+        bad |= (v < -180) | (v > 360)
+    finite = np.isfinite(v) & ~bad
+    if finite.sum() >= 10:
+        lo, hi = np.percentile(v[finite], [2, 98])
+        span = max(hi - lo, 10.0 if unit == "deg" else 0.2)
+        bad |= (v < lo - 0.5 * span) | (v > hi + 0.5 * span)
+    dropped = int((bad & np.isfinite(v)).sum())
+    v[bad] = np.nan
+    return Cleaned(t, v, dropped)
 
 
-def _value_range(v: np.ndarray) -> tuple[float, float]:
-    finite = v[np.isfinite(v)]
-    if finite.size == 0:
-        return 0.0, 180.0
-    lo, hi = float(finite.min()), float(finite.max())
-    if hi - lo < 10:
-        mid = (hi + lo) / 2
-        lo, hi = mid - 5, mid + 5
-    pad = (hi - lo) * 0.08
-    step = nice_step(hi - lo, 5)
-    return float(np.floor((lo - pad) / step) * step), float(np.ceil((hi + pad) / step) * step)
+def _figure(narrow: bool):
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=NARROW if narrow else WIDE, dpi=100)
+    fig.set_layout_engine("constrained")
+    return fig
 
 
-def _end_time(report: Report, t: np.ndarray) -> float:
-    ends = [num(report.duration_s) or 0.0, float(t.max()) if t.size else 0.0]
-    ends += [num(r.end_s) or 0.0 for r in report.reps]
-    ends += [num(h.end_s) or 0.0 for h in report.holds]
-    return max(max(ends), 1.0)
+def _svg(fig: Any, label: str) -> str:
+    import matplotlib
+
+    buf = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "formcheck",
+                                "font.family": "DejaVu Sans", "axes.formatter.useoffset":
+                                False}):
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+    text = buf.getvalue()
+    text = text[text.index("<svg"):]  # no XML prolog or doctype inside HTML
+    # Inline in HTML the SVG namespace is implied: no namespace URLs, no metadata block.
+    text = re.sub(r'\s*xmlns(:xlink)?="[^"]*"', "", text)
+    text = re.sub(r"\s*<metadata>.*?</metadata>", "", text, flags=re.S)
+    text = re.sub(r'<g id="fc_([a-z-]+)_\d+"', r'<g class="\1"', text)
+    text = re.sub(r'width="[\d.]+pt" height="[\d.]+pt"', "", text, count=1)
+    return text.replace("<svg ", f'<svg class="plot" role="img" aria-label="{_esc(label)}" ', 1)
 
 
-def _polylines(x: np.ndarray, y: np.ndarray, v: np.ndarray) -> list[str]:
-    """One polyline per run of finite values, so gaps (person not seen) stay gaps."""
-    finite = np.isfinite(v)
-    edges = np.flatnonzero(np.diff(np.concatenate(([0], finite.astype(int), [0]))))
-    out = []
-    for start, stop in zip(edges[::2], edges[1::2], strict=True):
-        step = max(1, (stop - start) // MAX_POINTS + 1)
-        idx = np.arange(start, stop, step)
-        pts = " ".join(f"{x[i]:.1f},{y[i]:.1f}" for i in idx)
-        if stop - start == 1:
-            out.append(f'<circle class="series" cx="{x[start]:.1f}" cy="{y[start]:.1f}" r="2"/>')
-        else:
-            out.append(f'<polyline class="series" points="{pts}"/>')
-    return out
+def _esc(text: str) -> str:
+    from html import escape
+
+    return escape(text, quote=True)
 
 
-def _grid(xa: Axis, ya: Axis) -> list[str]:
-    out = []
-    ystep = nice_step(ya.hi - ya.lo, 5)
-    for yv in np.arange(np.ceil(ya.lo / ystep) * ystep, ya.hi + ystep / 2, ystep):
-        py = ya(yv)
-        out.append(f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{py:.1f}" '
-                   f'y2="{py:.1f}"/><text class="tick" x="{LEFT - 6}" y="{py + 4:.1f}" '
-                   f'text-anchor="end">{yv:g}</text>')
-    xstep = nice_step(xa.hi - xa.lo, 10)
-    for xv in np.arange(0, xa.hi + xstep / 2, xstep):
-        px = xa(xv)
-        out.append(f'<line class="grid" x1="{px:.1f}" x2="{px:.1f}" y1="{TOP}" '
-                   f'y2="{HEIGHT - BOTTOM}"/><text class="tick" x="{px:.1f}" '
-                   f'y="{HEIGHT - BOTTOM + 16}" text-anchor="middle">{xv:g}</text>')
-    return out
+def _gid(artist: Any, name: str, n: list[int]) -> None:
+    for one in getattr(artist, "patches", [artist]):  # a bar chart: each bar
+        n[0] += 1
+        one.set_gid(f"fc_{name}_{n[0]}")
 
 
-def _span(xa: Axis, start: float, end: float, cls: str, title: str) -> str:
-    x0, x1 = xa(start), xa(max(end, start))
-    return (f'<rect class="{cls}" x="{x0:.1f}" y="{TOP}" width="{max(x1 - x0, 1):.1f}" '
-            f'height="{HEIGHT - TOP - BOTTOM}"><title>{escape(title)}</title></rect>')
+def _axis_label(name: str, unit: str) -> str:
+    return f"{name.replace('_', ' ') or 'key measurement'} ({unit_name(unit)})"
 
 
-def _reps(report: Report, xa: Axis) -> list[str]:
-    out = []
+def _tick_format(ax: Any) -> None:
+    from matplotlib.ticker import FuncFormatter
+
+    def fmt(x: float, _pos: int) -> str:  # no "-0"
+        return f"{0.0 if abs(x) < 1e-9 else x:g}"
+
+    ax.yaxis.set_major_formatter(FuncFormatter(fmt))
+    ax.xaxis.set_major_formatter(FuncFormatter(fmt))
+
+
+def key_lines(report: Report) -> list[dict[str, Any]]:
+    """The rule lines drawn on the key measure's plot."""
+    rules = report_rules(report)
+    key = rules.get("key") or report.series.name
+    return [ln for ln in rules.get("lines", []) if isinstance(ln, dict)
+            and ln.get("measure") == key and _sane(ln.get("value"))]
+
+
+def _sane(value: Any) -> bool:
+    """A limit worth drawing: a number no measure could be stretched to show is junk."""
+    v = num(value)
+    return v is not None and abs(v) < 1e5
+
+
+def key_plot(report: Report, narrow: bool = False) -> str:
+    """The key measurement over time, rep spans, holds, rule lines and faults."""
+    rules = report_rules(report)
+    unit = str(rules.get("key_unit") or "deg")
+    name = report.series.name if isinstance(report.series.name, str) else ""
+    t, v = series_arrays(report)
+    c = clean_series(t, v, unit)
+    fig = _figure(narrow)
+    ax = fig.add_subplot()
+    n = [0]
+    end = max([num(report.duration_s) or 0.0, float(t.max()) if t.size else 0.0]
+              + [num(r.end_s) or 0.0 for r in report.reps]
+              + [num(h.end_s) or 0.0 for h in report.holds] + [1.0])
     for rep in report.reps:
-        start, end = num(rep.start_s), num(rep.end_s)
-        if start is None or end is None:
+        start, stop = num(rep.start_s), num(rep.end_s)
+        if start is None or stop is None:
             continue
-        quality = "good" if rep.good else "bad"
-        out.append(_span(xa, start, end, f"rep-span {quality}",
-                         f"rep {rep.index} ({rep.side}): {start:.1f}-{end:.1f} s, {quality}"))
+        span = ax.axvspan(start, stop, color=COLORS["good" if rep.good else "bad"], alpha=.12,
+                          lw=0)
+        _gid(span, "rep-span", n)
         hold = num(rep.hold_s) or 0.0
         if hold > 0:
             top = start + (num(rep.up_s) or 0.0)
-            out.append(_span(xa, top, min(top + hold, end), "hold",
-                             f"rep {rep.index} hold {hold:.1f} s"))
-        for t in (start, end):
-            out.append(f'<line class="rep-boundary" x1="{xa(t):.1f}" x2="{xa(t):.1f}" '
-                       f'y1="{TOP}" y2="{HEIGHT - BOTTOM}"/>')
-        out.append(f'<text class="rep-label" x="{xa((start + end) / 2):.1f}" y="{TOP - 8}" '
-                   f'text-anchor="middle">{escape(str(rep.index))}</text>')
+            _gid(ax.axvspan(top, min(top + hold, stop), color=COLORS["hold"], alpha=.3, lw=0),
+                 "hold", n)
+        ax.text((start + stop) / 2, 1.0, str(rep.index), transform=ax.get_xaxis_transform(),
+                ha="center", va="bottom", fontsize=8, color="#334")
     for hold in report.holds:
-        start, end = num(hold.start_s), num(hold.end_s)
-        if start is None or end is None:
+        start, stop = num(hold.start_s), num(hold.end_s)
+        if start is None or stop is None:
             continue
-        out.append(_span(xa, start, end, "hold hold-record",
-                         f"hold {hold.index} ({hold.side}): {num(hold.hold_s) or 0:.1f} s"))
-        out.append(f'<text class="rep-label" x="{xa((start + end) / 2):.1f}" y="{TOP - 8}" '
-                   f'text-anchor="middle">H{escape(str(hold.index))}</text>')
-    return out
+        _gid(ax.axvspan(start, stop, color=COLORS["hold"], alpha=.3, lw=0), "hold", n)
+        ax.text((start + stop) / 2, 1.0, f"H{hold.index}", transform=ax.get_xaxis_transform(),
+                ha="center", va="bottom", fontsize=8, color="#334")
+    finite = np.isfinite(c.v)
+    if finite.any():
+        step = max(1, int(finite.size // MAX_POINTS))
+        (line,) = ax.plot(c.t[::step], c.v[::step], color=COLORS["series"], lw=1.6,
+                          label=_axis_label(name, unit))
+        _gid(line, "series", n)
+    else:
+        ax.text(0.5, 0.5, "no measurement series in this report", transform=ax.transAxes,
+                ha="center", va="center", color="#888")
+    values = [float(x) for x in c.v[finite]]
+    for ln in key_lines(report):
+        value = float(ln["value"])
+        target = ln.get("kind") == "target"
+        artist = ax.axhline(value, color=COLORS["target" if target else "limit"], lw=1.1,
+                            ls="--" if target else ":")
+        _gid(artist, "target" if target else "limit", n)
+        text = (f"{ln.get('label', '')}: {value:g}{unit_suffix(unit)}" if target else
+                f"{ln.get('label', '')} ({ln.get('side', '')} {value:g}{unit_suffix(unit)})")
+        ax.annotate(text, (1.0, value), xycoords=("axes fraction", "data"), ha="right",
+                    va="bottom", fontsize=7.5, color=artist.get_color(),
+                    xytext=(-2, 1), textcoords="offset points")
+        values.append(value)
+    faults = sorted(((num(f.t_s), f) for item in (*report.reps, *report.holds)
+                     for f in item.faults if num(f.t_s) is not None), key=lambda x: x[0])
+    for i, (ft, _fault) in enumerate(faults, start=1):
+        artist = ax.axvline(ft, color=COLORS["bad"], lw=1, ls=(0, (2, 3)), alpha=.6)
+        _gid(artist, "fault", n)
+        ax.text(ft, 0.02, str(i), transform=ax.get_xaxis_transform(), ha="center",
+                va="bottom", fontsize=7.5, color=COLORS["bad"],
+                bbox={"boxstyle": "circle,pad=0.15", "fc": "white", "ec": COLORS["bad"],
+                      "lw": .6})
+    if values:
+        lo, hi = min(values), max(values)
+        pad = max((hi - lo) * 0.08, 2.0 if unit == "deg" else 0.05)
+        ax.set_ylim(lo - pad, hi + pad)
+    ax.set_xlim(0, end)
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel(_axis_label(name, unit))
+    ax.grid(color="#eceff4", lw=.8)
+    _tick_format(ax)
+    if narrow:
+        ax.xaxis.set_major_locator(_locator(4))
+    if c.dropped:
+        ax.text(0.01, 0.98, f"{c.dropped} samples out of view left out",
+                transform=ax.transAxes, ha="left", va="top", fontsize=7, color="#666")
+    return _svg(fig, f"{_axis_label(name, unit)} over time (s)")
 
 
-def all_faults(report: Report) -> list[FaultEvent]:
-    """Every fault of the session (reps and holds), in time order."""
-    faults = [f for item in (*report.reps, *report.holds) for f in item.faults]
-    return sorted(faults, key=lambda f: num(f.t_s) or 0.0)
+def _locator(n: int):
+    from matplotlib.ticker import MaxNLocator
+
+    return MaxNLocator(n)
 
 
-def _faults(report: Report, xa: Axis, ya: Axis, t: np.ndarray, v: np.ndarray) -> list[str]:
-    finite = np.isfinite(v)
-    out = []
-    for i, fault in enumerate(all_faults(report), start=1):
-        ft = num(fault.t_s)
-        if ft is None:
-            continue
-        if finite.any():
-            fy = float(np.interp(ft, t[finite], v[finite]))
-            py = min(max(float(ya(fy)), TOP + 6), HEIGHT - BOTTOM)
-        else:
-            py = TOP + 6
-        px = float(xa(ft))
-        tip = f"{ft:.1f} s  {fault.code}: {fault.message}"
-        out.append(f'<g class="fault" data-fault="{i}"><title>{escape(tip)}</title>'
-                   f'<line x1="{px:.1f}" x2="{px:.1f}" y1="{TOP}" y2="{HEIGHT - BOTTOM}"/>'
-                   f'<path d="M{px - 6:.1f},{py - 11:.1f} L{px + 6:.1f},{py - 11:.1f} '
-                   f'L{px:.1f},{py - 1:.1f} Z"/></g>')
-    return out
+def tempo_lines(report: Report) -> list[dict[str, Any]]:
+    """Limits on a rep's or hold's times (hold at least 3 s, lower in at least 0.35 s) and the
+    prescribed hold."""
+    rules = report_rules(report)
+    lines = [ln for ln in rules.get("lines", []) if isinstance(ln, dict)
+             and ln.get("measure") in PHASE_OF and _sane(ln.get("value"))]
+    hold = num(report.prescription.get("hold_s")) if isinstance(report.prescription, dict) \
+        else None
+    if hold:
+        lines.append({"kind": "target", "label": "prescribed hold", "measure": "hold_s",
+                      "value": hold, "unit": "s"})
+    return lines
+
+
+def tempo_plot(report: Report, narrow: bool = False) -> str:
+    """Per rep: time under tension (bar) and up / hold / down (s); per hold: its length.
+    '' when the session has neither."""
+    items = report.reps or report.holds
+    if not items:
+        return ""
+    fig = _figure(narrow)
+    ax = fig.add_subplot()
+    n = [0]
+    x = np.arange(1, len(items) + 1)
+    if report.reps:
+        tut = [sum(num(getattr(r, k)) or 0.0 for k in ("up_s", "hold_s", "down_s"))
+               for r in report.reps]
+        _gid(ax.bar(x, tut, color=COLORS["tut"], width=.7, label="time under tension"),
+             "series", n)
+        for key, phase in (("up_s", "up"), ("hold_s", "hold"), ("down_s", "down")):
+            y = [num(getattr(r, key)) for r in report.reps]
+            (line,) = ax.plot(x, [np.nan if v is None else v for v in y], marker="o", ms=4,
+                              lw=1.2, color=COLORS[phase], label=phase)
+            _gid(line, "series", n)
+        ax.set_xlabel("rep number")
+        title = "tempo per rep"
+    else:
+        held = [num(h.hold_s) or 0.0 for h in report.holds]
+        bars = ax.bar(x, held, color=[COLORS["good" if h.good else "bad"] for h in report.holds],
+                      width=.6, alpha=.8, label="held")
+        _gid(bars, "series", n)
+        ax.set_xlabel("hold number")
+        title = "length of each hold"
+    top = 1.0
+    for ln in tempo_lines(report):
+        value = float(ln["value"])
+        phase = PHASE_OF.get(str(ln["measure"]), "tut")
+        target = ln.get("kind") == "target"
+        artist = ax.axhline(value, color=COLORS[phase] if phase != "tut" else "#555", lw=1.1,
+                            ls="--" if target else ":")
+        _gid(artist, "target" if target else "limit", n)
+        words = (f"{ln['label']}: {value:g} s" if target else
+                 f"{ln['label']} ({str(ln['measure']).removesuffix('_s')} {ln.get('side', '')} "
+                 f"{value:g} s)")
+        ax.annotate(words, (1.0, value), xycoords=("axes fraction", "data"), ha="right",
+                    va="bottom", fontsize=7.5, color=artist.get_color(), xytext=(-2, 1),
+                    textcoords="offset points")
+        top = max(top, value)
+    ax.set_ylim(0, max([top] + [float(b.get_height()) for b in ax.patches]) * 1.2)
+    ax.set_xticks(x if len(x) <= (10 if narrow else 30) else x[::max(1, len(x) // 10)])
+    ax.set_ylabel("time (s)")
+    ax.grid(axis="y", color="#eceff4", lw=.8)
+    ax.legend(loc="upper left", fontsize=7.5, ncols=4 if not narrow else 2, frameon=False)
+    _tick_format(ax)
+    return _svg(fig, f"{title}, seconds")
 
 
 def svg_plot(report: Report) -> str:
-    """The session's key measurement over time, rep spans and boundaries, holds, faults."""
-    t, v = series_arrays(report)
-    xa = Axis(0.0, _end_time(report, t), LEFT, WIDTH - RIGHT)
-    ya = Axis(*_value_range(v), HEIGHT - BOTTOM, TOP)
-    name = report.series.name if isinstance(report.series.name, str) else ""
-    label = escape(name.replace("_", " ") or "key measurement")
-    parts = [f'<svg class="plot" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-             f'aria-label="{label} over time">']
-    parts += _grid(xa, ya)
-    parts += _reps(report, xa)
-    parts += _polylines(xa(t), ya(v), v) if t.size else []
-    if not np.isfinite(v).any():
-        parts.append(f'<text class="empty" x="{WIDTH / 2}" y="{HEIGHT / 2}" '
-                     'text-anchor="middle">no measurement series in this report</text>')
-    parts += _faults(report, xa, ya, t, v)
-    parts.append(f'<rect class="frame" x="{LEFT}" y="{TOP}" width="{WIDTH - LEFT - RIGHT}" '
-                 f'height="{HEIGHT - TOP - BOTTOM}"/>')
-    parts.append(f'<text class="axis" x="{(LEFT + WIDTH - RIGHT) / 2}" y="{HEIGHT - 6}" '
-                 'text-anchor="middle">time (s)</text>')
-    parts.append(f'<text class="axis" transform="translate(14 {(TOP + HEIGHT - BOTTOM) / 2}) '
-                 f'rotate(-90)" text-anchor="middle">{label}</text>')
-    parts.append("</svg>")
-    return "\n".join(parts)
+    """The key-measure plot, for desktop and for phone width (CSS shows one)."""
+    return _pair(key_plot(report), key_plot(report, narrow=True))
+
+
+def svg_tempo(report: Report) -> str:
+    wide = tempo_plot(report)
+    return _pair(wide, tempo_plot(report, narrow=True)) if wide else ""
+
+
+def _pair(wide: str, narrow: str) -> str:
+    return f'<div class="wide">{wide}</div><div class="narrow">{narrow}</div>'
+
+
+def pain_plot(days: list[Any], narrow: bool = False) -> str:
+    """Pain during and the morning after, by day (0-10), with the model's lines: up to 3 safe,
+    above 5 too much. `days` are rows with .day, .pain_during, .pain_morning."""
+    rows = [d for d in days if d.pain_during is not None or d.pain_morning is not None]
+    if not rows:
+        return ""
+    from matplotlib.dates import AutoDateLocator, DateFormatter
+
+    fig = _figure(narrow)
+    fig.set_size_inches(fig.get_size_inches()[0], 2.6)
+    ax = fig.add_subplot()
+    n = [0]
+    x = [d.day for d in rows]
+    for attr, label, color in (("pain_during", "during", COLORS["series"]),
+                               ("pain_morning", "next morning", COLORS["down"])):
+        y = [np.nan if getattr(d, attr) is None else getattr(d, attr) for d in rows]
+        (line,) = ax.plot(x, y, marker="o", ms=4, lw=1.4, color=color, label=label)
+        _gid(line, "series", n)
+    for value, label, color in ((3, "up to 3: safe", COLORS["target"]),
+                                (5, "above 5: too much", COLORS["limit"])):
+        _gid(ax.axhline(value, color=color, lw=1.1, ls="--"), "limit", n)
+        ax.annotate(label, (1.0, value), xycoords=("axes fraction", "data"), ha="right",
+                    va="bottom", fontsize=7.5, color=color, xytext=(-2, 1),
+                    textcoords="offset points")
+    ax.set_ylim(0, 10.5)
+    ax.set_ylabel("pain (0-10 scale)")
+    ax.set_xlabel("date (exercise day)")
+    ax.xaxis.set_major_locator(AutoDateLocator(maxticks=4 if narrow else 8))
+    ax.xaxis.set_major_formatter(DateFormatter("%m-%d"))
+    ax.grid(color="#eceff4", lw=.8)
+    ax.legend(loc="upper left", fontsize=7.5, ncols=2, frameon=False)
+    return _svg(fig, "pain during and the next morning, 0-10, by day")
+
+
+def svg_pain(days: list[Any]) -> str:
+    wide = pain_plot(days)
+    return _pair(wide, pain_plot(days, narrow=True)) if wide else ""

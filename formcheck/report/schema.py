@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import stat
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,6 +53,12 @@ class Report:
     # "together" | "one_at_a_time" (the exercise's [side] works); "" in reports from before
     # the field existed, which renderers look up in the catalogue by exercise id.
     works: str = ""
+    # The exercise's [progression] when the session was recorded (analysis/progression.py):
+    # the advice steps up along the ladder the person was given. {} in older reports.
+    progression: dict[str, Any] = field(default_factory=dict)
+    # The rep/hold rule and fault limits with their units (report/rules.py), for the plot
+    # lines and the units of fault values. {} in older reports: the catalogue's are used.
+    rules: dict[str, Any] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:
@@ -136,22 +144,65 @@ def _check_fields(d: Any, spec: dict[str, type | tuple[type, ...]], where: str) 
                 raise ReportError(f"{where}.{key} has the wrong type ({type(val).__name__})")
 
 
+MAX_REPORT_BYTES = 64 * 1024 * 1024  # hours of a session with its series: well under this
+
+
+def read_bounded(path: Path, limit: int = MAX_REPORT_BYTES) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes. Opened without blocking and
+    checked before reading, so a FIFO named *.json cannot hang a reader and a link to
+    /dev/zero cannot fill memory: both raise OSError saying what they are."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    fd = os.open(path, flags)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            kind = ("a directory" if stat.S_ISDIR(st.st_mode) else "a FIFO (named pipe)"
+                    if stat.S_ISFIFO(st.st_mode) else "a device" if stat.S_ISCHR(st.st_mode)
+                    or stat.S_ISBLK(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode)
+                    else "not a regular file")
+            raise OSError(f"not a regular file ({kind}): skipped")
+        if st.st_size > limit:
+            raise OSError(f"too large ({st.st_size} bytes; a report is at most {limit})")
+        chunks, total = [], 0
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > limit:  # grew while being read
+                raise OSError(f"too large (over {limit} bytes)")
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 def load_report(path: str | Path) -> Report:
     """Read and validate a report; every failure is a ReportError naming the file."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        text = read_bounded(p).decode("utf-8")
     except FileNotFoundError:
         raise ReportError(f"{p}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
+        raise ReportError(f"{p}: cannot read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
         raise ReportError(f"{p}: cannot read ({exc})") from None
+    return parse_report(text, str(p))
+
+
+def parse_report(text: str, origin: str) -> Report:
+    """A report from JSON text; a ReportError naming `origin` for anything unreadable:
+    invalid JSON, numbers of thousands of digits, nesting deeper than Python recurses."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ReportError(f"{p}: damaged report (not valid JSON: {exc})") from None
+        raise ReportError(f"{origin}: damaged report (not valid JSON: {exc})") from None
+    except ValueError as exc:  # e.g. an integer over Python's digit limit
+        raise ReportError(f"{origin}: damaged report ({exc})") from None
+    except RecursionError:
+        raise ReportError(f"{origin}: damaged report (nested too deeply)") from None
     try:
         return Report.from_dict(data)
     except ReportError as exc:
-        raise ReportError(f"{p}: {exc}") from None
-    except (TypeError, KeyError) as exc:
-        raise ReportError(f"{p}: damaged report ({exc})") from None
+        raise ReportError(f"{origin}: {exc}") from None
+    except (TypeError, KeyError, ValueError, RecursionError) as exc:
+        raise ReportError(f"{origin}: damaged report ({type(exc).__name__}: "
+                          f"{str(exc)[:200]})") from None

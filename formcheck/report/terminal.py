@@ -250,16 +250,20 @@ def session_notes(report: Report) -> list[Text]:
 
 def totals_line(t: Totals) -> Text:
     noun = "session" if t.sessions == 1 else "sessions"
-    return Text(f"Total: {t.sessions} {noun}, {t.reps} reps ({t.good} good), "
-                f"hold {t.hold_s:.1f} s", style="bold")
+    # No total of hold time: a bridge's top and a squeeze hold are not one quantity.
+    return Text(f"Total: {t.sessions} {noun}, {t.reps} reps ({t.good} good)", style="bold")
 
 
-def render_sessions(items: Sequence[tuple[str, Report]], console: Console) -> None:
-    """Print a table per (label, report) session, a totals line, and the medical note."""
+def render_sessions(items: Sequence[tuple[str, Report]], console: Console,
+                    extra: Sequence[Text] = ()) -> None:
+    """Print a table per (label, report) session, `extra` lines (pain and advice), a totals
+    line, and the medical note."""
     for label, report in items:
         console.print(session_table(report, label))
         for note in session_notes(report):
             console.print(note)
         console.print()
+    for line in extra:
+        console.print(line)
     console.print(totals_line(totals(r for _, r in items)))
     console.print(Text(MEDICAL_NOTE, style="dim italic"))
