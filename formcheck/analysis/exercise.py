@@ -332,47 +332,53 @@ class _Positions:
         if c in ('"', "'"):
             self._string()
         elif c == "[":
-            self._advance()
-            n = 0
-            while True:
-                self._blank(True)
-                if self._peek() == "]":
-                    self._advance()
-                    return
-                self.lines.setdefault(path + (str(n),), self.line)
-                self._value(path + (str(n),), depth + 1)
-                self._blank(True)
-                if self._peek() == ",":
-                    self._advance()
-                    n += 1
-                elif self._peek() != "]":
-                    raise _Stop
+            self._array(path, depth)
         elif c == "{":
-            self._advance()
-            while True:
-                self._blank(False)
-                if self._peek() == "}":
-                    self._advance()
-                    return
-                key = path + self._key()
-                if len(key) > MAX_DEPTH:
-                    raise _TooDeep(self.line)
-                for n in range(len(path) + 1, len(key) + 1):
-                    self.lines.setdefault(key[:n], self.line)
-                if self._peek() != "=":
-                    raise _Stop
-                self._advance()
-                self._value(key, depth + 1)
-                self._blank(False)
-                if self._peek() == ",":
-                    self._advance()
-                elif self._peek() != "}":
-                    raise _Stop
+            self._inline_table(path, depth)
         else:
             m = self.SCALAR.match(self.s, self.i)
             if not m:
                 raise _Stop
             self._advance(m.end() - self.i)
+
+    def _array(self, path: tuple[str, ...], depth: int) -> None:
+        self._advance()
+        n = 0
+        while True:
+            self._blank(True)
+            if self._peek() == "]":
+                self._advance()
+                return
+            self.lines.setdefault(path + (str(n),), self.line)
+            self._value(path + (str(n),), depth + 1)
+            self._blank(True)
+            if self._peek() == ",":
+                self._advance()
+                n += 1
+            elif self._peek() != "]":
+                raise _Stop
+
+    def _inline_table(self, path: tuple[str, ...], depth: int) -> None:
+        self._advance()
+        while True:
+            self._blank(False)
+            if self._peek() == "}":
+                self._advance()
+                return
+            key = path + self._key()
+            if len(key) > MAX_DEPTH:
+                raise _TooDeep(self.line)
+            for n in range(len(path) + 1, len(key) + 1):
+                self.lines.setdefault(key[:n], self.line)
+            if self._peek() != "=":
+                raise _Stop
+            self._advance()
+            self._value(key, depth + 1)
+            self._blank(False)
+            if self._peek() == ",":
+                self._advance()
+            elif self._peek() != "}":
+                raise _Stop
 
     def line_of(self, path: tuple[str, ...]) -> int | None:
         """The line of `path`, else of the nearest table or key that holds it."""
@@ -571,18 +577,14 @@ def _check_unit(r: _Reader, path: tuple[str, ...], value: float | str | None,
         raise r.fail(path, f"{value:g} looks like a ratio, but '{measure.name}' is in degrees")
 
 
-def parse_exercise(data: dict, text: str, origin: str,
-                   variant: tuple[str, dict] | None = None) -> ExerciseSpec:
-    r = _Reader(data, text, origin, variant)
-    r.unknown(data, (), {"id", "name", "kind", "setup", "movement", "camera", "side", "measures",
-                         "rep", "hold", "faults", "prescription", "variants",
-                         "progression"})
-    ex_id = r.get(data, ("id",), str)
-    if not re.fullmatch(r"[a-z][a-z0-9_]*", ex_id):
-        raise r.fail(("id",), "use lower-case letters, digits and underscores")
-    kind = r.get(data, ("kind",), str, choices=("reps", "hold"))
-    measures = _measures(r, data)
+def _measure_name(r: _Reader, measures: dict[str, MeasureSpec], val: str,
+                  path: tuple[str, ...]) -> str:
+    if val not in measures:
+        raise r.fail(path, f"unknown measure '{val}' (defined: {', '.join(measures)})")
+    return val
 
+
+def _camera(r: _Reader, data: dict) -> CameraSpec:
     cam = r.table(data, ("camera",))
     r.unknown(cam, ("camera",), {"view", "posture", "required", "hint", "max_width",
                                  "min_width"})
@@ -590,7 +592,7 @@ def parse_exercise(data: dict, text: str, origin: str,
     for pt in required:
         if not isinstance(pt, str) or pt not in point_names():
             raise r.fail(("camera", "required"), f"unknown point {pt!r}")
-    camera = CameraSpec(
+    return CameraSpec(
         r.get(cam, ("camera", "view"), str, "side", VIEWS),
         r.get(cam, ("camera", "posture"), str, "any", POSTURES),
         tuple(required),
@@ -598,6 +600,9 @@ def parse_exercise(data: dict, text: str, origin: str,
         _num(r, cam, ("camera", "max_width"), None),
         _num(r, cam, ("camera", "min_width"), None),
     )
+
+
+def _side(r: _Reader, data: dict, measures: dict[str, MeasureSpec]) -> SideSpec:
     sd = r.table(data, ("side",))
     r.unknown(sd, ("side",), {"mode", "choose_by", "choose", "works"})
     side = SideSpec(r.get(sd, ("side", "mode"), str, "bilateral", SIDE_MODES),
@@ -606,70 +611,71 @@ def parse_exercise(data: dict, text: str, origin: str,
                     r.get(sd, ("side", "works"), str, "together", SIDE_WORKS))
     if side.choose_by != "visibility" and side.choose_by not in measures:
         raise r.fail(("side", "choose_by"), "must be 'visibility' or a measure name")
+    return side
 
-    def measure_name(val: str, path: tuple[str, ...]) -> str:
-        if val not in measures:
-            raise r.fail(path, f"unknown measure '{val}' (defined: {', '.join(measures)})")
-        return val
 
-    rep = hold = None
-    if kind == "reps":
-        t = r.table(data, ("rep",), required=True)
-        r.unknown(t, ("rep",), set(RepSpec.__dataclass_fields__))
-        confirm = []
-        for i, cond in enumerate(r.get(t, ("rep", "confirm"), list, [])):
-            at = ("rep", "confirm", str(i))
-            if not (isinstance(cond, list) and len(cond) == 2 and isinstance(cond[0], str)):
-                raise r.fail(at, f"item {i}: use [\"measure\", change]")
-            confirm.append((measure_name(cond[0], at), _number(r, at, cond[1])))
-        key = measures[measure_name(r.get(t, ("rep", "key"), str), ("rep", "key"))]
-        kw = {k: _num(r, t, ("rep", k)) for k in RepSpec.__dataclass_fields__
-              if k not in ("key", "direction", "confirm", "working_leg") and k in t}
-        for k in ("top", "start", "min_range", "start_band", "hold_band"):
-            _check_unit(r, ("rep", k), kw.get(k), key)
-        for name, change in confirm:
-            _check_unit(r, ("rep", "confirm"), change, measures[name])
-        if key.unit == "ratio":
-            kw = {k: v for k, v in RATIO_DEFAULTS.items() if k in RepSpec.__dataclass_fields__
-                  } | kw
-        rep = RepSpec(key=key.name,
-                      direction=r.get(t, ("rep", "direction"), str, "up",
-                                      ("up", "down", "either")),
-                      confirm=tuple(confirm), **kw,
-                      working_leg=measure_name(t["working_leg"], ("rep", "working_leg"))
-                      if "working_leg" in t else None)
-        if "top" not in t and rep.direction != "either":
-            raise r.fail(("rep", "top"), "is required")
-    else:
-        t = r.table(data, ("hold",), required=True)
-        r.unknown(t, ("hold",), set(HoldSpec.__dataclass_fields__))
-        also = []
-        for i, cond in enumerate(r.get(t, ("hold", "also"), list, [])):
-            at = ("hold", "also", str(i))
-            if not (isinstance(cond, list) and len(cond) == 3 and isinstance(cond[0], str)):
-                raise r.fail(at, f"item {i}: use [\"measure\", low, high]")
-            also.append((measure_name(cond[0], at), _number(r, at, cond[1]),
-                         _number(r, at, cond[2])))
-        key = measures[measure_name(r.get(t, ("hold", "key"), str), ("hold", "key"))]
-        kw = {k: _num(r, t, ("hold", k)) for k in HoldSpec.__dataclass_fields__
-              if k not in ("key", "also") and k in t}
-        kw |= {"low": _num(r, t, ("hold", "low")), "high": _num(r, t, ("hold", "high"))}
-        for k in ("low", "high", "margin"):
-            _check_unit(r, ("hold", k), kw.get(k), key)
-        for name, low, high in also:
-            _check_unit(r, ("hold", "also"), low, measures[name])
-            _check_unit(r, ("hold", "also"), high, measures[name])
-        if key.unit == "ratio":
-            kw = {k: v for k, v in RATIO_DEFAULTS.items() if k in HoldSpec.__dataclass_fields__
-                  } | kw
-        if kw["low"] > kw["high"]:
-            raise r.fail(("hold", "high"), f"must be at least low ({kw['low']:g})")
-        hold = HoldSpec(key=key.name, also=tuple(also), **kw)
+def _rep(r: _Reader, data: dict, measures: dict[str, MeasureSpec]) -> RepSpec:
+    t = r.table(data, ("rep",), required=True)
+    r.unknown(t, ("rep",), set(RepSpec.__dataclass_fields__))
+    confirm = []
+    for i, cond in enumerate(r.get(t, ("rep", "confirm"), list, [])):
+        at = ("rep", "confirm", str(i))
+        if not (isinstance(cond, list) and len(cond) == 2 and isinstance(cond[0], str)):
+            raise r.fail(at, f"item {i}: use [\"measure\", change]")
+        confirm.append((_measure_name(r, measures, cond[0], at), _number(r, at, cond[1])))
+    key = measures[_measure_name(r, measures, r.get(t, ("rep", "key"), str), ("rep", "key"))]
+    kw = {k: _num(r, t, ("rep", k)) for k in RepSpec.__dataclass_fields__
+          if k not in ("key", "direction", "confirm", "working_leg") and k in t}
+    for k in ("top", "start", "min_range", "start_band", "hold_band"):
+        _check_unit(r, ("rep", k), kw.get(k), key)
+    for name, change in confirm:
+        _check_unit(r, ("rep", "confirm"), change, measures[name])
+    if key.unit == "ratio":
+        kw = {k: v for k, v in RATIO_DEFAULTS.items() if k in RepSpec.__dataclass_fields__
+              } | kw
+    rep = RepSpec(key=key.name,
+                  direction=r.get(t, ("rep", "direction"), str, "up",
+                                  ("up", "down", "either")),
+                  confirm=tuple(confirm), **kw,
+                  working_leg=_measure_name(r, measures, t["working_leg"],
+                                            ("rep", "working_leg"))
+                  if "working_leg" in t else None)
+    if "top" not in t and rep.direction != "either":
+        raise r.fail(("rep", "top"), "is required")
+    return rep
 
+
+def _hold(r: _Reader, data: dict, measures: dict[str, MeasureSpec]) -> HoldSpec:
+    t = r.table(data, ("hold",), required=True)
+    r.unknown(t, ("hold",), set(HoldSpec.__dataclass_fields__))
+    also = []
+    for i, cond in enumerate(r.get(t, ("hold", "also"), list, [])):
+        at = ("hold", "also", str(i))
+        if not (isinstance(cond, list) and len(cond) == 3 and isinstance(cond[0], str)):
+            raise r.fail(at, f"item {i}: use [\"measure\", low, high]")
+        also.append((_measure_name(r, measures, cond[0], at), _number(r, at, cond[1]),
+                     _number(r, at, cond[2])))
+    key = measures[_measure_name(r, measures, r.get(t, ("hold", "key"), str),
+                                 ("hold", "key"))]
+    kw = {k: _num(r, t, ("hold", k)) for k in HoldSpec.__dataclass_fields__
+          if k not in ("key", "also") and k in t}
+    kw |= {"low": _num(r, t, ("hold", "low")), "high": _num(r, t, ("hold", "high"))}
+    for k in ("low", "high", "margin"):
+        _check_unit(r, ("hold", k), kw.get(k), key)
+    for name, low, high in also:
+        _check_unit(r, ("hold", "also"), low, measures[name])
+        _check_unit(r, ("hold", "also"), high, measures[name])
+    if key.unit == "ratio":
+        kw = {k: v for k, v in RATIO_DEFAULTS.items() if k in HoldSpec.__dataclass_fields__
+              } | kw
+    if kw["low"] > kw["high"]:
+        raise r.fail(("hold", "high"), f"must be at least low ({kw['low']:g})")
+    return HoldSpec(key=key.name, also=tuple(also), **kw)
+
+
+def _faults(r: _Reader, raw_faults: list, measures: dict[str, MeasureSpec],
+            variant: tuple[str, dict] | None) -> list[FaultRule]:
     faults = []
-    raw_faults = data.get("faults", [])
-    if not isinstance(raw_faults, list):
-        raise r.fail(("faults",), "must be an array of tables ([[faults]])")
     added = variant[1].get("faults_add", []) if variant else []
     for i, f in enumerate(raw_faults):
         # a fault a variant adds is named where it is written: variants.NAME.faults_add.N
@@ -694,16 +700,41 @@ def parse_exercise(data: dict, text: str, origin: str,
             stat=r.get(f, p + ("stat",), str, "median", STATS), below=below, above=above,
             live=r.get(f, p + ("live",), bool, True),
             factor=_num(r, f, p + ("factor",), 1.0)))
+    return faults
 
+
+def _prescription(r: _Reader, data: dict) -> Prescription:
     pr = r.table(data, ("prescription",))
     r.unknown(pr, ("prescription",), set(Prescription.__dataclass_fields__))
-    prescription = Prescription(
+    return Prescription(
         sets=r.get(pr, ("prescription", "sets"), int, None),
         reps=r.get(pr, ("prescription", "reps"), int, None),
         hold_s=_num(r, pr, ("prescription", "hold_s"), None),
         frequency=r.get(pr, ("prescription", "frequency"), str, ""),
         per_day=r.get(pr, ("prescription", "per_day"), int, 1),
         every_n_days=r.get(pr, ("prescription", "every_n_days"), int, 1))
+
+
+def parse_exercise(data: dict, text: str, origin: str,
+                   variant: tuple[str, dict] | None = None) -> ExerciseSpec:
+    r = _Reader(data, text, origin, variant)
+    r.unknown(data, (), {"id", "name", "kind", "setup", "movement", "camera", "side", "measures",
+                         "rep", "hold", "faults", "prescription", "variants",
+                         "progression"})
+    ex_id = r.get(data, ("id",), str)
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", ex_id):
+        raise r.fail(("id",), "use lower-case letters, digits and underscores")
+    kind = r.get(data, ("kind",), str, choices=("reps", "hold"))
+    measures = _measures(r, data)
+    camera = _camera(r, data)
+    side = _side(r, data, measures)
+    rep = _rep(r, data, measures) if kind == "reps" else None
+    hold = _hold(r, data, measures) if kind != "reps" else None
+    raw_faults = data.get("faults", [])
+    if not isinstance(raw_faults, list):
+        raise r.fail(("faults",), "must be an array of tables ([[faults]])")
+    faults = _faults(r, raw_faults, measures, variant)
+    prescription = _prescription(r, data)
     variants = r.table(data, ("variants",))
     for vname, vdata in variants.items():  # a broken variant fails when the file loads
         if not isinstance(vdata, dict):
