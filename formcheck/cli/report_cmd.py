@@ -237,44 +237,52 @@ def report(
     items = _renderable(items, page, evidence, problems, extras)
     for problem in problems:
         warn(problem)
-
     if not items:
-        if history and not problems:
-            print(f"formcheck: no sessions in {folder} for these filters", file=sys.stderr)
-            return
-        if not problems:
-            print("formcheck: no session matches these filters", file=sys.stderr)
-            return
-        print("formcheck: error: no readable report to show", file=sys.stderr)
-        raise typer.Exit(2)
+        _nothing_to_show(history, bool(problems), folder)
+        return
 
     # an output on stdout (-) keeps it to itself: the tables go to stderr
     console = Console(highlight=False, stderr=is_stdout(html) or is_stdout(csv))
     summaries = summarise([i.report for i in items], first, last) if history else []
     if history:
         annotate(summaries, [i.report for i in items], entries, last)
-    if history:
         render_history(summaries, console)
     else:
         render_sessions([(i.label, i.report) for i in items], console, _advice_lines(
             [shown.get(id(i.report)) for i in items], [i.report for i in items]))
     if page:
-        from formcheck.report.history_html import render_history_section
-
-        document = render_document(
-            [i.html for i in items], [i.report for i in items], [plain(p) for p in problems],
-            lead=render_history_section(summaries),
-            title="formcheck history" if history else "formcheck session report")
-        if html is not None:
-            write_html(html, document)
-            if not is_stdout(html):
-                print(f"formcheck: wrote {html}", file=sys.stderr)
-        if pdf is not None:
-            from formcheck.report.pdf import write_pdf
-
-            write_pdf(pdf, document)
-            print(f"formcheck: wrote {pdf}", file=sys.stderr)
+        _write_page(items, problems, summaries, history, html, pdf)
     if csv is not None:
         write_csv(csv, [i.report for i in items])
         if not is_stdout(csv):
             print(f"formcheck: wrote {csv}", file=sys.stderr)
+
+
+def _nothing_to_show(history: bool, problems: bool, folder: Path) -> None:
+    """No session to show: said, and an error only when the reports given were unreadable."""
+    if history and not problems:
+        print(f"formcheck: no sessions in {folder} for these filters", file=sys.stderr)
+    elif not problems:
+        print("formcheck: no session matches these filters", file=sys.stderr)
+    else:
+        print("formcheck: error: no readable report to show", file=sys.stderr)
+        raise typer.Exit(2)
+
+
+def _write_page(items: list[Loaded], problems: list[str], summaries: list, history: bool,
+                html: Path | None, pdf: Path | None) -> None:
+    from formcheck.report.history_html import render_history_section
+
+    document = render_document(
+        [i.html for i in items], [i.report for i in items], [plain(p) for p in problems],
+        lead=render_history_section(summaries),
+        title="formcheck history" if history else "formcheck session report")
+    if html is not None:
+        write_html(html, document)
+        if not is_stdout(html):
+            print(f"formcheck: wrote {html}", file=sys.stderr)
+    if pdf is not None:
+        from formcheck.report.pdf import write_pdf
+
+        write_pdf(pdf, document)
+        print(f"formcheck: wrote {pdf}", file=sys.stderr)
