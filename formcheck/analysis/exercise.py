@@ -614,15 +614,24 @@ def _side(r: _Reader, data: dict, measures: dict[str, MeasureSpec]) -> SideSpec:
     return side
 
 
+def _conditions(r: _Reader, t: dict, path: tuple[str, str], measures: dict[str, MeasureSpec],
+                numbers: int, usage: str) -> list[tuple]:
+    """[["measure", number, ...], ...] items: each a known measure and `numbers` numbers."""
+    out = []
+    for i, cond in enumerate(r.get(t, path, list, [])):
+        at = path + (str(i),)
+        if not (isinstance(cond, list) and len(cond) == numbers + 1
+                and isinstance(cond[0], str)):
+            raise r.fail(at, f"item {i}: use {usage}")
+        out.append((_measure_name(r, measures, cond[0], at),
+                    *(_number(r, at, x) for x in cond[1:])))
+    return out
+
+
 def _rep(r: _Reader, data: dict, measures: dict[str, MeasureSpec]) -> RepSpec:
     t = r.table(data, ("rep",), required=True)
     r.unknown(t, ("rep",), set(RepSpec.__dataclass_fields__))
-    confirm = []
-    for i, cond in enumerate(r.get(t, ("rep", "confirm"), list, [])):
-        at = ("rep", "confirm", str(i))
-        if not (isinstance(cond, list) and len(cond) == 2 and isinstance(cond[0], str)):
-            raise r.fail(at, f"item {i}: use [\"measure\", change]")
-        confirm.append((_measure_name(r, measures, cond[0], at), _number(r, at, cond[1])))
+    confirm = _conditions(r, t, ("rep", "confirm"), measures, 1, '["measure", change]')
     key = measures[_measure_name(r, measures, r.get(t, ("rep", "key"), str), ("rep", "key"))]
     kw = {k: _num(r, t, ("rep", k)) for k in RepSpec.__dataclass_fields__
           if k not in ("key", "direction", "confirm", "working_leg") and k in t}
@@ -648,13 +657,7 @@ def _rep(r: _Reader, data: dict, measures: dict[str, MeasureSpec]) -> RepSpec:
 def _hold(r: _Reader, data: dict, measures: dict[str, MeasureSpec]) -> HoldSpec:
     t = r.table(data, ("hold",), required=True)
     r.unknown(t, ("hold",), set(HoldSpec.__dataclass_fields__))
-    also = []
-    for i, cond in enumerate(r.get(t, ("hold", "also"), list, [])):
-        at = ("hold", "also", str(i))
-        if not (isinstance(cond, list) and len(cond) == 3 and isinstance(cond[0], str)):
-            raise r.fail(at, f"item {i}: use [\"measure\", low, high]")
-        also.append((_measure_name(r, measures, cond[0], at), _number(r, at, cond[1]),
-                     _number(r, at, cond[2])))
+    also = _conditions(r, t, ("hold", "also"), measures, 2, '["measure", low, high]')
     key = measures[_measure_name(r, measures, r.get(t, ("hold", "key"), str),
                                  ("hold", "key"))]
     kw = {k: _num(r, t, ("hold", k)) for k in HoldSpec.__dataclass_fields__
