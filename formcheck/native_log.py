@@ -148,7 +148,8 @@ def close() -> None:
         return
     for stream in (sys.__stdout__, sys.__stderr__):
         try:
-            stream.flush()
+            if stream is not None:
+                stream.flush()
         except (AttributeError, OSError, ValueError):
             pass
     _current.close()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -27,8 +29,10 @@ def stat_of(values: np.ndarray, times: np.ndarray, stat: str) -> tuple[float, fl
         return float(v[0]), float(t[0])
     if stat == "last":
         return float(v[-1]), float(t[-1])
-    fn = {"mean": np.mean, "median": np.median, "std": np.std, "range": np.ptp,
-          "p10": lambda x: np.percentile(x, 10), "p90": lambda x: np.percentile(x, 90)}[stat]
+    fns: dict[str, Callable[[np.ndarray], Any]] = {
+        "mean": np.mean, "median": np.median, "std": np.std, "range": np.ptp,
+        "p10": lambda x: np.percentile(x, 10), "p90": lambda x: np.percentile(x, 90)}
+    fn = fns[stat]
     return float(fn(v)), mid
 
 

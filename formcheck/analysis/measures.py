@@ -49,9 +49,11 @@ def point_names() -> set[str]:
 class Points:
     """Landmark lookup by name for one frame and working side; low-visibility points are NaN."""
 
-    def __init__(self, px: np.ndarray, visibility: np.ndarray, side: str,
+    def __init__(self, px: np.ndarray, visibility: np.ndarray | None, side: str,
                  min_visibility: float = MIN_VISIBILITY, world: np.ndarray | None = None):
-        self.px, self.vis, self.side, self.min_vis = px, visibility, side, min_visibility
+        # no visibility (a frame without a person): every point unseen
+        vis = visibility if visibility is not None else np.zeros(len(px))
+        self.px, self.vis, self.side, self.min_vis = px, vis, side, min_visibility
         self.other = "right" if side == "left" else "left"
         self.world = world  # (33, 3) metres, for the few measures that need depth
 

@@ -13,7 +13,7 @@ from formcheck.analysis.holds import HoldEvent
 from formcheck.analysis.records import FaultEvent, HoldRecord, RepRecord
 from formcheck.analysis.reps import RepEvent
 from formcheck.analysis.samples import Sample, side_arrays
-from formcheck.analysis.state import Side
+from formcheck.analysis.state import SIDES, Side
 
 SET_GAP_S = 30.0  # a pause longer than this starts a new set
 SINGLE_LEG_GAP = 30.0  # degrees between the legs' `working_leg` measure: one leg works
@@ -32,12 +32,15 @@ class Recorder:
     # ------------------------------------------------------------------ reps
     def rep_side(self, frames: list[Sample], sign: float, fallback: Side | None) -> Side:
         """per_side: where the key went furthest; else the side seen most."""
+        side: Side | None = None
         if self.per_side:
             k = [sign * f.key if math.isfinite(f.key) else -math.inf for f in frames]
             side = frames[int(np.argmax(k))].side if frames else None
         else:
-            sides = [f.side for f in frames if f.side]
-            side = max(set(sides), key=sides.count) if sides else None
+            sides: list[Side] = [f.side for f in frames if f.side is not None]
+            if sides:
+                most: Side = max(SIDES, key=sides.count)
+                side = most
         return side or fallback or "left"
 
     def confirmed(self, times: np.ndarray, values: np.ndarray) -> bool:

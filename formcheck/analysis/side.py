@@ -8,6 +8,7 @@ from collections import deque
 import numpy as np
 
 from formcheck.analysis.measures import Points
+from formcheck.analysis.state import SIDES, Side
 from formcheck.pose.landmarks import PoseFrame
 
 
@@ -16,29 +17,30 @@ class SideSelector:
     view), averaged over time; switches only on a clear, lasting difference and never while
     a rep is under way (`locked`)."""
 
-    def __init__(self, required: tuple[str, ...], fixed: str | None = None,
+    def __init__(self, required: tuple[str, ...], fixed: Side | None = None,
                  margin: float = 0.1, tau_s: float = 1.0):
         self.required, self.fixed, self.margin, self.tau = required, fixed, margin, tau_s
-        self.side: str | None = fixed
-        self._score = {"left": 0.0, "right": 0.0}
+        self.side: Side | None = fixed
+        self._score: dict[Side, float] = {"left": 0.0, "right": 0.0}
         self._last_t: float | None = None
 
     def _visibility(self, pose: PoseFrame, side: str) -> float:
         pts = Points(pose.pixels, pose.visibility, side, min_visibility=0.0)
         idx = [pts.index(n) for n in self.required]
-        vals = [pose.visibility[i] for i in idx if i is not None]
+        vis = pose.visibility if pose.visibility is not None else np.zeros(len(pts.px))
+        vals = [vis[i] for i in idx if i is not None]
         return float(np.mean(vals)) if vals else 0.0
 
-    def update(self, pose: PoseFrame, locked: bool = False) -> str | None:
+    def update(self, pose: PoseFrame, locked: bool = False) -> Side | None:
         if self.fixed or not pose.detected:
             return self.side
         dt = 0.0 if self._last_t is None else max(0.0, pose.t_s - self._last_t)
         self._last_t = pose.t_s
         a = 1.0 if self.side is None else min(1.0, dt / self.tau)
-        for s in ("left", "right"):
+        for s in SIDES:
             self._score[s] += a * (self._visibility(pose, s) - self._score[s])
-        best = max(self._score, key=self._score.get)
-        other = "left" if best == "right" else "right"
+        best = max(SIDES, key=lambda s: self._score[s])
+        other: Side = "left" if best == "right" else "right"
         if self.side is None:
             self.side = best
         elif (not locked and best != self.side
@@ -54,7 +56,7 @@ class MeasureSideSelector(SideSelector):
     measure's unit and a relative margin); until then, the better-seen side. Not locked
     during a rep: the movement itself is the evidence, so the choice sharpens as it starts."""
 
-    def __init__(self, required: tuple[str, ...], fixed: str | None = None,
+    def __init__(self, required: tuple[str, ...], fixed: Side | None = None,
                  choose: str = "range", floor: float = 5.0, window_s: float = 3.0,
                  margin: float = 0.15):
         super().__init__(required, fixed)
@@ -73,7 +75,7 @@ class MeasureSideSelector(SideSelector):
         return float(np.percentile(v, 90) - np.percentile(v, 10))
 
     def update(self, pose: PoseFrame, locked: bool = False,
-               values: tuple[float, float] = (math.nan, math.nan)) -> str | None:
+               values: tuple[float, float] = (math.nan, math.nan)) -> Side | None:
         if self.fixed or not pose.detected:
             return self.side
         current = self.side
@@ -83,13 +85,14 @@ class MeasureSideSelector(SideSelector):
         while self._hist and t - self._hist[0][0] > self.window_s:
             self._hist.popleft()
         arr = np.array([h[1:] for h in self._hist])
-        score = {"left": self._rank(arr[:, 0]), "right": self._rank(arr[:, 1])}
-        finite = [s for s in score if not math.isnan(score[s])]
+        score: dict[Side, float] = {"left": self._rank(arr[:, 0]),
+                                    "right": self._rank(arr[:, 1])}
+        finite = [s for s in SIDES if not math.isnan(score[s])]
         if len(finite) == 1:
             best = finite[0]
         elif len(finite) == 2:
-            best = max(finite, key=score.get)
-            other = "left" if best == "right" else "right"
+            best = max(finite, key=lambda s: score[s])
+            other: Side = "left" if best == "right" else "right"
             margin = max(self.floor, self.rel_margin * max(abs(score[s]) for s in finite))
             if score[best] - score[other] <= margin:  # no clear mover: keep, or follow sight
                 self.side = current if self._by_measure and current else seen

@@ -93,12 +93,13 @@ def judge(pose: PoseFrame, camera: CameraSpec, side: str, moving: bool = False
         return ViewJudgement(False, CUES["turn_side"], wr, elev)
     if camera.view == "front" and wr < front_min:
         return ViewJudgement(False, CUES["turn_front"], wr, elev)
+    assert pose.image is not None and pose.visibility is not None  # detected
     pts = Points(px, pose.visibility, side, min_visibility=0.0)
     for name in camera.required:
         i = pts.index(name)
-        idx = [i] if i is not None else [pts.index("left_" + name[4:]),
-                                         pts.index("right_" + name[4:])]
-        for j in idx:
+        pair = (i,) if i is not None else (pts.index("left_" + name[4:]),
+                                           pts.index("right_" + name[4:]))
+        for j in (k for k in pair if k is not None):
             x, y = pose.image[j, 0], pose.image[j, 1]
             # In a side view the far limb hides behind the near one: that is not a framing
             # problem, so a landmark counts as seen when it or its mirror twin is visible.
@@ -181,7 +182,7 @@ class ViewCheck:
         elif not pose.detected and not self.in_position:
             self._seen_out_at = None  # out of view: whoever comes next arrives afresh
         first = self._last_t is None
-        dt = self.dt = 0.0 if first else min(max(t - self._last_t, 0.0), 1.0)
+        dt = self.dt = 0.0 if self._last_t is None else min(max(t - self._last_t, 0.0), 1.0)
         self._last_t = t
         ok = self._ok.update(j.ok, t, first)
         placed = self._in_position.update(j.in_position, t, first)

@@ -36,8 +36,8 @@ def hud_rows(state: AnalysisState) -> list[_Row]:
     rows = [_Row(state.exercise_name, 0.6, DIM)]
     holding_exercise = state.hold_target_s is not None
     if state.target_reps is not None or state.rep_count > 0 or not holding_exercise:
-        target = f"/{state.target_reps}" if state.target_reps is not None else ""
-        rows.append(_Row(f"Reps {state.rep_count}{target}", 1.0, WHITE, bold=True))
+        of = f"/{state.target_reps}" if state.target_reps is not None else ""
+        rows.append(_Row(f"Reps {state.rep_count}{of}", 1.0, WHITE, bold=True))
     if state.set_count > 0:
         rows.append(_Row(f"Set {state.set_count}", 0.7, WHITE))
     if holding_exercise:

@@ -39,7 +39,7 @@ class Keypoints:
         # Clamp so wild off-frame guesses cannot overflow int32 in cv2.
         lim = 4 * max(width, height)
         xy = np.clip(np.nan_to_num(pts), -lim, lim).round().astype(np.int32)
-        return cls(xy, ok)
+        return cls(xy, np.asarray(ok))
 
     def point(self, i: int) -> tuple[int, int]:
         x, y = self.xy[i]

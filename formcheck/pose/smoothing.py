@@ -29,7 +29,7 @@ class OneEuro:
         self._x = self._dx = self._t = None
 
     def __call__(self, x: np.ndarray, t: float) -> np.ndarray:
-        if self._x is None or self._t is None or t <= self._t:
+        if self._x is None or self._dx is None or self._t is None or t <= self._t:
             self._x, self._dx, self._t = x.copy(), np.zeros_like(x), t
             return x
         dt = t - self._t
@@ -61,6 +61,7 @@ class PoseSmoother:
             self._image.reset()
             self._world.reset()
         self._last_t = frame.t_s
+        assert frame.image is not None and frame.world is not None  # detected
         scale = np.array([frame.width, frame.height, frame.width], dtype=np.float64)
         image = self._image(frame.image * scale, frame.t_s) / scale
         world = self._world(frame.world, frame.t_s)

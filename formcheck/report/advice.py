@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from formcheck.analysis.records import HoldRecord, RepRecord
 from formcheck.report.dates import session_day
 from formcheck.report.history import ExerciseHistory, session_units, summarise
 from formcheck.report.schema import Report
@@ -51,6 +52,10 @@ class Advice:
     reason: str  # the facts it rests on, stored with it
     next_step: str = ""
 
+
+
+def _records(r: Report) -> list[RepRecord | HoldRecord]:
+    return [*r.reps, *r.holds]
 
 def _when(entry: PainEntry) -> tuple[date, int, str]:
     """Time order of entries: a day's 'during' comes before its 'next morning', which is the
@@ -113,7 +118,7 @@ def next_step(h: ExerciseHistory, window: Sequence[Report], progression: dict[st
             return PROGRESS, f"{sets} × {to} reps{side} (from {sets} × {current:g})"
     rx_hold = h.hold_target_s
     if rx_hold and hold_step and hold_max:
-        held = [statistics.median([num(x.hold_s) or 0.0 for x in (*r.reps, *r.holds)] or [0.0])
+        held = [statistics.median([num(x.hold_s) or 0.0 for x in _records(r)] or [0.0])
                 for r in window]
         current_hold = max(rx_hold, float(_least(held) or 0.0))
         current_hold = float(int(current_hold))  # whole seconds: 45.3 s held is a 45 s hold
@@ -185,7 +190,7 @@ def _good_share(reports: Sequence[Report], days: set[date]) -> tuple[int, int]:
     good = total = 0
     for r in reports:
         if session_day(r) in days:
-            items = [*r.reps, *r.holds]
+            items = _records(r)
             total += len(items)
             good += sum(1 for x in items if x.good is True)
     return good, total

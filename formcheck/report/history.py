@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from formcheck.analysis.records import HoldRecord, RepRecord
 from formcheck.report.dates import date_problem, session_datetime
 from formcheck.report.schema import Report, ReportError, load_report
 from formcheck.report.store import HistoryError, HistoryStore, digest
@@ -227,9 +228,9 @@ def _day_volume(h: ExerciseHistory, units: dict[str, int]) -> tuple[int, int | N
 
 def _summarise_one(exercise: str, reports: Sequence[Report], since: date | None,
                    until: date, running: bool) -> ExerciseHistory:
-    dated = [(session_datetime(r), r) for r in reports]
-    dated = sorted(((d, r) for d, r in dated if d is not None), key=lambda dr: dr[0].replace(
-        tzinfo=None))
+    found = [(session_datetime(r), r) for r in reports]
+    dated: list[tuple[datetime, Report]] = sorted(
+        ((d, r) for d, r in found if d is not None), key=lambda dr: dr[0].replace(tzinfo=None))
     prescription: dict[str, Any] = {}
     for _, r in dated:
         if isinstance(r.prescription, dict) and r.prescription:
@@ -268,7 +269,8 @@ def _summarise_one(exercise: str, reports: Sequence[Report], since: date | None,
         if h.target_reps and rows and all(row.reps >= h.target_reps for row in rows):
             h.sessions_at_target += 1
         if h.hold_target_s:
-            held = [num(x.hold_s) or 0.0 for x in (*r.reps, *r.holds)]
+            records: list[RepRecord | HoldRecord] = [*r.reps, *r.holds]
+            held = [num(x.hold_s) or 0.0 for x in records]
             h.holds_total += len(held)
             h.holds_at_target += sum(1 for s in held if s >= h.hold_target_s - 1e-6)
     h.days = [days[d] for d in sorted(days) if days[d].sessions]

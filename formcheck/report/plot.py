@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from formcheck.analysis.records import HoldRecord, RepRecord
 from formcheck.report.rules import report_rules, unit_name, unit_suffix
 from formcheck.report.schema import Report
 from formcheck.report.terminal import num
@@ -156,10 +157,10 @@ def key_plot(report: Report, narrow: bool = False) -> str:
         span = ax.axvspan(start, stop, color=COLORS["good" if rep.good else "bad"], alpha=.12,
                           lw=0)
         _gid(span, "rep-span", n)
-        hold = num(rep.hold_s) or 0.0
-        if hold > 0:
+        held = num(rep.hold_s) or 0.0
+        if held > 0:
             top = start + (num(rep.up_s) or 0.0)
-            _gid(ax.axvspan(top, min(top + hold, stop), color=COLORS["hold"], alpha=.3, lw=0),
+            _gid(ax.axvspan(top, min(top + held, stop), color=COLORS["hold"], alpha=.3, lw=0),
                  "hold", n)
         ax.text((start + stop) / 2, 1.0, str(rep.index), transform=ax.get_xaxis_transform(),
                 ha="center", va="bottom", fontsize=8, color="#334")
@@ -192,7 +193,8 @@ def key_plot(report: Report, narrow: bool = False) -> str:
                     va="bottom", fontsize=7.5, color=artist.get_color(),
                     xytext=(-2, 1), textcoords="offset points")
         values.append(value)
-    faults = sorted(((num(f.t_s), f) for item in (*report.reps, *report.holds)
+    records: list[RepRecord | HoldRecord] = [*report.reps, *report.holds]
+    faults = sorted(((num(f.t_s) or 0.0, f) for item in records
                      for f in item.faults if num(f.t_s) is not None), key=lambda x: x[0])
     for i, (ft, _fault) in enumerate(faults, start=1):
         artist = ax.axvline(ft, color=COLORS["bad"], lw=1, ls=(0, (2, 3)), alpha=.6)

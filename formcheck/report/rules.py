@@ -32,9 +32,9 @@ def rules_of(spec: ExerciseSpec) -> dict[str, Any]:
         lines.append({"kind": "target", "label": f"a rep counts {word} this", "measure": key,
                       "value": spec.rep.top, "unit": unit_of(spec, key)})
     if spec.hold is not None:
-        for edge, value in (("low", spec.hold.low), ("high", spec.hold.high)):
+        for edge, bound in (("low", spec.hold.low), ("high", spec.hold.high)):
             lines.append({"kind": "target", "label": f"hold position: {edge} edge",
-                          "measure": key, "value": value, "unit": unit_of(spec, key)})
+                          "measure": key, "value": bound, "unit": unit_of(spec, key)})
     for f in spec.faults:
         for side, value in (("below", f.below), ("above", f.above)):
             if isinstance(value, (int, float)):
@@ -82,8 +82,9 @@ def _clean(rules: dict[str, Any]) -> dict[str, Any]:
     for ln in rules["lines"]:
         if not isinstance(ln, dict):
             continue
-        clean = {k: str(v) for k, v in ln.items() if isinstance(v, (str, int, float))
-                 and not isinstance(v, bool) and k not in ("value", "points")}
+        clean: dict[str, Any] = {
+            k: str(v) for k, v in ln.items() if isinstance(v, (str, int, float))
+            and not isinstance(v, bool) and k not in ("value", "points")}
         clean["value"] = num(ln.get("value"))
         clean["points"] = _strs(ln.get("points"))
         lines.append(clean)

@@ -10,7 +10,7 @@ import functools
 import math
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from formcheck.analysis.records import HoldRecord, RepRecord
 from formcheck.report.schema import Report
 
 SIDE_ORDER = ("left", "right", "both", "unknown")
@@ -93,7 +94,8 @@ def _side_row(report: Report, side: str, single: bool) -> SideRow:
     reps = [r for r in report.reps if r.side == side]
     holds = [h for h in report.holds if h.side == side]
     per_side = report.summary.per_side if isinstance(report.summary.per_side, dict) else {}
-    stored = per_side.get(side) if isinstance(per_side.get(side), dict) else {}
+    got = per_side.get(side)
+    stored: dict[str, Any] = got if isinstance(got, dict) else {}
 
     def pick(key: str, fallback: float) -> float:
         value = num(stored.get(key))
@@ -102,7 +104,8 @@ def _side_row(report: Report, side: str, single: bool) -> SideRow:
     hold_fallback = sum(num(h.hold_s) or 0.0 for h in holds) + sum(num(r.hold_s) or 0.0
                                                                     for r in reps)
     sets = len({r.set_index for r in reps})
-    faults: Counter[str] = Counter(f.code for item in (*reps, *holds) for f in item.faults)
+    records: list[RepRecord | HoldRecord] = [*reps, *holds]
+    faults: Counter[str] = Counter(f.code for item in records for f in item.faults)
     if single:
         sets = int(num(report.summary.set_count) or sets)
         if isinstance(report.summary.fault_counts, dict) and report.summary.fault_counts:
@@ -112,7 +115,7 @@ def _side_row(report: Report, side: str, single: bool) -> SideRow:
     return SideRow(
         side=side, sets=sets,
         reps=int(pick("reps", len(reps) or len(holds))),
-        good=int(pick("good", sum(1 for x in (*reps, *holds) if x.good is True))),
+        good=int(pick("good", sum(1 for x in records if x.good is True))),
         hold_s=pick("hold_s", hold_fallback),
         top_faults=top_faults(faults),
         mean_rom=sum(roms) / len(roms) if roms else None,
@@ -151,7 +154,7 @@ def works_of(report: Report) -> str:
     return _catalogue_works().get(str(report.exercise), "")
 
 
-def balance_note(per_side_reps: dict[str, float], works: str = "",
+def balance_note(per_side_reps: Mapping[str, float], works: str = "",
                  missing_side: bool = False, threshold: float = 0.8) -> str | None:
     """A note when one side got much less work (under `threshold` of the other).
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
+import numpy as np
 
 from formcheck.safe_paths import input_problem
 from formcheck.source.brightness import LowLightGuard
@@ -53,7 +54,7 @@ class VideoFileSource:
             raise SourceError(f"{self.path}: the video is {first.shape[1]}x{first.shape[0]} "
                               f"pixels, too small to see a person in (at least {MIN_SIDE} "
                               "pixels a side)")
-        self._first = first
+        self._first: np.ndarray | None = first
         self._first_t = self._cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
         fps = self._cap.get(cv2.CAP_PROP_FPS)
         count = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT))
@@ -84,7 +85,7 @@ class VideoFileSource:
             frame, t_s = self._next()
         self._note_losses(index)
 
-    def _next(self) -> tuple[object | None, float]:
+    def _next(self) -> tuple[np.ndarray | None, float]:
         """The next decodable frame: FFmpeg resyncs after a damaged stretch, so keep
         reading past failures for a while before deciding the stream has ended."""
         failures = 0

@@ -27,13 +27,15 @@ class _AlignedZipFile(zipfile.ZipFile):
     """ZipFile that pads before each local header so the member's data is aligned."""
 
     def _writecheck(self, zinfo: zipfile.ZipInfo) -> None:
-        offset = self.fp.tell()
+        fp = self.fp
+        assert fp is not None  # open for writing
+        offset = fp.tell()
         header = len(zinfo.FileHeader())
         pad = -(offset + header) % ALIGNMENT
         if pad:
-            self.fp.write(b"\0" * pad)
+            fp.write(b"\0" * pad)
             zinfo.header_offset = offset + pad
-        super()._writecheck(zinfo)
+        super()._writecheck(zinfo)  # type: ignore[misc]  # private in the stubs, not in zipfile
 
 
 def write_bundle(path: Path, detector: bytes, landmarks: bytes,
