@@ -77,6 +77,7 @@ def test_newest_frame_goes_as_soon_as_the_model_is_free():
         assert backend.submit(_frame(2), 0.2) == 1
         assert backend.submit(_frame(3), 0.3) == 1
         assert [i for _, i in fake.sent] == [0]
+        assert backend.pending == 2  # one in flight, one waiting: live ends when none are
         fake.sent_event.clear()
         slot0 = fake.sent[0][0]
         fake.answers.put((slot0, "pose-0"))

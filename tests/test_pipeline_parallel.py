@@ -149,3 +149,25 @@ def test_pose_processes_come_from_the_fork_server_where_there_is_one():
         assert all(p.proc.is_alive() for p in procs)
     finally:
         warm.close()
+
+
+def test_starting_the_server_starts_no_pose_process():
+    """pose_process.start_server's contract: it starts (once) the fork server that imports
+    MediaPipe, no pose process; processes started afterwards come from that server."""
+    import multiprocessing
+
+    from formcheck.pipeline import pose_process
+
+    before = set(multiprocessing.active_children())
+    pose_process.start_server()
+    pose_process.start_server()  # once is enough: a second call starts nothing more
+    assert set(multiprocessing.active_children()) == before
+    warm = WarmPool(1)
+    try:
+        (proc,) = warm.started()
+        if "forkserver" in multiprocessing.get_all_start_methods():
+            assert type(proc.proc).__name__ == "ForkServerProcess"
+        assert proc.proc.is_alive()
+    finally:
+        warm.close()
+    assert not proc.proc.is_alive()

@@ -183,6 +183,7 @@ def test_no_person_at_all_gives_zero_reps_and_says_so():
 
 
 @pytest.mark.clips
+@pytest.mark.slow
 def test_truncated_video_is_analysed_as_far_as_it_goes(videos, model_path, tmp_path):
     data = (videos / "squat_yuy_1.mp4").read_bytes()  # its index is at the front
     cut = tmp_path / "cut.mp4"
@@ -197,6 +198,7 @@ def test_truncated_video_is_analysed_as_far_as_it_goes(videos, model_path, tmp_p
 
 
 @pytest.mark.clips
+@pytest.mark.slow
 def test_truncated_mp4_without_index_explains(videos, tmp_path):
     data = (videos / CLIP).read_bytes()  # index at the end: a cut file has none
     cut = tmp_path / "cut.mp4"
@@ -205,6 +207,7 @@ def test_truncated_mp4_without_index_explains(videos, tmp_path):
 
 
 @pytest.mark.clips
+@pytest.mark.slow
 def test_partly_corrupt_video_skips_damage_and_still_counts(videos, model_path, tmp_path):
     data = bytearray((videos / CLIP).read_bytes())
     mid = len(data) // 2
@@ -221,6 +224,7 @@ def test_partly_corrupt_video_skips_damage_and_still_counts(videos, model_path, 
 
 
 @pytest.mark.clips
+@pytest.mark.slow
 def test_video_with_no_person(model_path, tmp_path):
     room = tmp_path / "room.mp4"
     w = cv2.VideoWriter(str(room), cv2.VideoWriter_fourcc(*"mp4v"), 30, (320, 240))
@@ -239,6 +243,7 @@ def test_video_with_no_person(model_path, tmp_path):
 
 
 @pytest.mark.clips
+@pytest.mark.slow
 def test_two_people_follows_the_one_who_started(videos, model_path, tmp_path):
     two = _two_people_clip(videos, tmp_path, 300)
     run = _formcheck("analyze", two, "-e", "glute_bridge", "--report", tmp_path / "r.json",
@@ -250,6 +255,7 @@ def test_two_people_follows_the_one_who_started(videos, model_path, tmp_path):
 
 
 @pytest.mark.clips
+@pytest.mark.slow
 def test_dark_clip_is_brightened_and_said_to_be_dark(videos, model_path, tmp_path):
     dark = _transcode(videos / CLIP, tmp_path / "dark.mp4",
                       fn=lambda f, i: (f * 0.2).astype(np.uint8), size=(540, 960))
@@ -262,6 +268,7 @@ def test_dark_clip_is_brightened_and_said_to_be_dark(videos, model_path, tmp_pat
 
 
 @pytest.mark.clips
+@pytest.mark.slow
 def test_camera_that_dies_mid_session_keeps_the_session(videos, model_path, tmp_path):
     cap = cv2.VideoCapture(str(videos / CLIP))
     frames = []
@@ -330,6 +337,7 @@ def test_interrupting_analyze_keeps_report_and_video(videos, model_path, tmp_pat
 
 
 @pytest.mark.clips
+@pytest.mark.slow
 def test_two_people_in_live_mode_are_mentioned(videos, model_path, tmp_path):
     two = _two_people_clip(videos, tmp_path, 200)
     from formcheck.source.paced import RealtimeSource

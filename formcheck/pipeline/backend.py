@@ -324,12 +324,13 @@ class PoseBackend:
     def __init__(self, servers: list[PoseServer], mode: Mode, max_side: int | None = None):
         self.mode = mode
         self._servers = servers
-        self._schedule: _InOrder | _LatestWins | None = None
         try:
-            self._schedule = (_InOrder(servers) if mode == "ordered"
-                              else _LatestWins(servers, max_side))
-        except BaseException:
-            self._close_servers()
+            self._schedule: _InOrder | _LatestWins = (
+                _InOrder(servers) if mode == "ordered" else _LatestWins(servers, max_side))
+        except BaseException:  # e.g. a pose process that failed to start
+            for s in servers:
+                s.stop()
+                s.close()
             raise
 
     @property
@@ -394,7 +395,7 @@ class InProcessBackend(PoseBackend):
 
 class ProcessPoolBackend(PoseBackend):
     """`processes` pose processes (pose_process.py), taken from `warm` while it has them
-    (started ahead: see cli/app.py), else started here. The first counts people."""
+    (started ahead by the command: WarmPool), else started here. The first counts people."""
 
     def __init__(self, model_path: Path, mode: Mode, shape: tuple[int, int, int],
                  processes: int, warm: WarmPool | None = None):
