@@ -28,6 +28,7 @@ def test_exercises_list_and_show():
     assert "3 x 10" in show.stdout
 
 
+@pytest.mark.slow
 def test_analyze_sample_track_writes_video_and_report(tmp_path):
     run = _formcheck("analyze", SAMPLE, "-e", "glute_bridge", "--out", tmp_path / "d.mp4",
                      "--report", tmp_path / "d.json", "-q")

@@ -17,6 +17,8 @@ from formcheck.analysis.exercise import get_exercise
 from formcheck.pose.landmarks import LM, PoseTrack
 from formcheck.report.build import build_report
 
+pytestmark = pytest.mark.slow  # every exercise on synthetic motion: minutes; the full suite
+
 # exercise id -> (posture, variant, extra reps() kwargs)
 REP_EXERCISES = {
     "glute_bridge": (k.supine_bridge, None, {}),
