@@ -28,6 +28,7 @@ def test_exercises_list_and_show():
     assert "3 x 10" in show.stdout
 
 
+@pytest.mark.slow
 def test_analyze_sample_track_writes_video_and_report(tmp_path):
     run = _formcheck("analyze", SAMPLE, "-e", "glute_bridge", "--out", tmp_path / "d.mp4",
                      "--report", tmp_path / "d.json", "-q")
@@ -68,64 +69,98 @@ def test_unwritable_output_is_refused_before_processing(tmp_path):
     assert not (tmp_path / "r.json").exists()  # nothing was processed
 
 
-def test_video_commands_start_their_pose_processes_first(monkeypatch, tmp_path):
-    """`analyze` and `live` start the pose processes before anything else, as many as they
-    will use; other commands, saved tracks and --workers 1 start none."""
-    from formcheck.cli import app as app_module
-    from formcheck.pipeline import pose_process as worker
+class _Stop(Exception):
+    """Raised where a command would go on to its work."""
 
-    started: list[int] = []
+
+@pytest.fixture
+def pose_starts(monkeypatch, tmp_path):
+    """Runs `formcheck ARGS` in this process up to its work; returns the pose processes it
+    started (n and the models named to them) and its exit code."""
+    import typer.main
+
+    from formcheck.cli import analyze_cmd, live_cmd
+    from formcheck.cli import app as app_module
+    from formcheck.pipeline import pose_process
+    from formcheck.source import paced, video
+
+    started: list = []
 
     class Pool:
         def __init__(self, n):
             self.n, self.loads = n, []
-            started.append(n)
+            started.append(self)
 
         def load(self, path):
             self.loads.append(path)
 
-    monkeypatch.setattr(worker, "WarmPool", Pool)
-    monkeypatch.setattr(worker, "default_pose_processes", lambda: 2)
+        def close(self):
+            pass
+
+    class Source:
+        info = None
+
+        def __init__(self, path, **_):
+            if not Path(path).exists():
+                raise video.SourceError(f"{path}: no such file")
+
+        def close(self):
+            pass
+
+    def stop(*_a, **_k):
+        raise _Stop
+
+    monkeypatch.setattr(pose_process, "WarmPool", Pool)
+    monkeypatch.setattr(pose_process, "default_pose_processes", lambda: 2)
+    monkeypatch.setattr(analyze_cmd, "_analyze", stop)
+    monkeypatch.setattr(live_cmd, "resolve_model_path", stop)
+    monkeypatch.setattr(video, "VideoFileSource", Source)
+    monkeypatch.setattr(paced, "RealtimeSource", lambda src, speed: src)
+    monkeypatch.setenv("FORMCHECK_MODEL_DIR", str(tmp_path))
     monkeypatch.chdir(tmp_path)
-    for name in ("clip.mp4", "track.npz"):
+    for name in ("clip.mp4", "track.npz", "pose_landmarker_full.task", "mine.task"):
         (tmp_path / name).write_bytes(b"x")
+    app_module._register()
+    command = typer.main.get_command(app_module.app)
+
+    def run(*argv: str):
+        started.clear()
+        try:
+            command.main(list(argv), standalone_mode=False)
+            code = 0
+        except _Stop:
+            code = None  # got as far as its work
+        except Exception as exc:  # noqa: BLE001  # a mistake: UserError or click's own
+            code = getattr(exc, "exit_code", 2)
+        return code, [(p.n, p.loads) for p in started]
+
+    return run
+
+
+def test_video_commands_start_as_many_pose_processes_as_they_use(pose_starts, tmp_path):
+    """Once its command line is checked, `analyze` or `live` starts the pose processes it
+    will use (a backend takes them later), naming the likely model at once: saved tracks and
+    --workers 1 start none."""
     ex = ("-e", "glute_bridge")
+    full = [tmp_path / "pose_landmarker_full.task"]
     cases = {
-        ("analyze", "clip.mp4", *ex): 2,
-        ("analyze", "clip.mp4", "--workers", "3", *ex): 2,
-        ("analyze", "clip.mp4", "--workers=2", "--exercise=glute_bridge"): 1,
-        ("analyze", "clip.mp4", "--workers", "1", *ex): None,
-        ("analyze", "clip.mp4", "--workers", "lots", *ex): None,  # typer reports the value
-        ("analyze", "track.npz", *ex): None,
-        ("live", "--source", "clip.mp4", *ex): 2,
-        ("live", "--workers", "2", *ex): 1,
-        ("live", "--workers", "1", *ex): None,
-        ("exercises",): None,
-        ("analyze", "--help"): None,
+        ("analyze", "clip.mp4", *ex): [(2, full)],
+        ("analyze", "clip.mp4", "--workers", "3", *ex): [(2, full)],
+        ("analyze", "clip.mp4", "--workers=2", "--exercise=glute_bridge"): [(1, full)],
+        ("analyze", "clip.mp4", "--workers", "1", *ex): [],
+        ("analyze", "track.npz", *ex): [],
+        ("analyze", "clip.mp4", "--model", "heavy", *ex): [(2, [])],  # not prepared yet
+        ("analyze", "clip.mp4", "--model-path", "mine.task", *ex): [(2, [Path("mine.task")])],
+        ("live", "--source", "clip.mp4", "--no-window", *ex): [(2, full)],
+        ("live", "--source", "clip.mp4", "--no-window", "--workers", "2", *ex): [(1, full)],
+        ("live", "--source", "clip.mp4", "--no-window", "--workers", "1", *ex): [],
     }
     for argv, expected in cases.items():
-        started.clear()
-        got = app_module._warm_pool(list(argv))
-        assert (got.n if got else None) == expected, argv
-        assert started == ([] if expected is None else [expected]), argv
-    monkeypatch.setattr(worker, "default_pose_processes", lambda: 0)  # a single core
-    assert app_module._warm_pool(["analyze", "clip.mp4", *ex]) is None
-    assert app_module._warm_pool(["live", *ex]) is None
-    assert app_module._warm_pool(["live", "--workers", "2", *ex]).n == 1
+        assert pose_starts(*argv) == (None, expected), argv
 
 
-def test_a_mistake_on_the_command_line_starts_no_pose_process(monkeypatch, tmp_path):
+def test_a_mistake_on_the_command_line_starts_no_pose_process(pose_starts):
     """A typo in a path, exercise id, side or model fails at once, before any model work."""
-    from formcheck.cli import app as app_module
-    from formcheck.pipeline import pose_process as worker
-
-    def no_pool(n):
-        raise AssertionError("a pose process was started")
-
-    monkeypatch.setattr(worker, "WarmPool", no_pool)
-    monkeypatch.setattr(worker, "default_pose_processes", lambda: 2)
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "clip.mp4").write_bytes(b"x")
     for argv in (
         ["analyze", "nope.mp4", "-e", "glute_bridge"],
         ["analyze", "clip.mp4", "-e", "glute_brigde"],
@@ -133,57 +168,64 @@ def test_a_mistake_on_the_command_line_starts_no_pose_process(monkeypatch, tmp_p
         ["analyze", "clip.mp4", "--exercise-file", "mine.toml"],
         ["analyze", "clip.mp4", "-e", "glute_bridge", "--side", "middle"],
         ["analyze", "clip.mp4", "-e", "glute_bridge", "--model", "tiny"],
-        ["analyze", "clip.mp4", "-e", "glute_bridge", "--model-path", "none.task"],
         ["analyze", "clip.mp4", "other.mp4", "-e", "glute_bridge"],
-        ["live", "--source", "nope.mp4", "-e", "glute_bridge"],
+        ["analyze", "clip.mp4", "-e", "glute_bridge", "--workers", "lots"],
+        ["live", "--source", "nope.mp4", "-e", "glute_bridge", "--no-window"],
+        ["live", "--source", "clip.mp4", "-e", "glute_bridge", "--no-window", "--model", "x"],
     ):
-        assert app_module._warm_pool(argv) is None, argv
+        code, started = pose_starts(*argv)
+        assert code is not None and code != 0 and started == [], argv
 
 
-def test_the_options_that_take_a_value_are_known_before_parsing():
-    """The hand parse that gates the pose processes knows every option that takes a value,
-    and the built-in exercise ids are their file names."""
-    import typer.main
-
-    from formcheck.analysis.exercise import builtin_exercises
+def test_only_pose_commands_start_the_fork_server_at_program_start(monkeypatch):
+    """`analyze` and `live` begin the pose processes' import (pose_process.start_server)
+    before anything else; other commands do not."""
     from formcheck.cli import app as app_module
+    from formcheck.pipeline import pose_process
 
-    app_module._register()
-    group = typer.main.get_command(app_module.app)
-    valued = {opt for name in ("analyze", "live") for p in group.commands[name].params
-              if not getattr(p, "is_flag", True) for opt in p.opts}
-    assert valued == app_module.VALUE_OPTIONS
-    assert all(spec.source and Path(spec.source).stem == ex_id
-               for ex_id, spec in builtin_exercises().items())
+    calls: list[str] = []
+    monkeypatch.setattr(pose_process, "start_server", lambda: calls.append("server"))
+    monkeypatch.setattr(app_module, "_run", lambda debug: calls.append("run") or 0)
+    monkeypatch.setattr(app_module, "_leave", lambda code: None)
+    monkeypatch.setattr(app_module.native_log, "redirect", lambda: None)
+    for argv, expected in ((["analyze", "x.mp4"], ["server", "run"]),
+                           (["live"], ["server", "run"]),
+                           (["report", "r.json"], ["run"]), (["exercises"], ["run"]),
+                           ([], ["run"])):
+        calls.clear()
+        monkeypatch.setattr(sys, "argv", ["formcheck", *argv])
+        app_module.main()
+        assert calls == expected, argv
 
 
-def test_pose_processes_are_told_the_likely_model_at_once(monkeypatch, tmp_path):
-    """The cached model of --model (or --model-path as given) is named to the pose processes
-    before the command line is parsed; nothing is named when there is no such file."""
-    from formcheck.cli import app as app_module
-    from formcheck.pipeline import pose_process as worker
+def _processes_with(marker: str) -> list[int]:
+    """Processes whose environment holds `marker` (what a run's children inherit)."""
+    found = []
+    for env in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if marker.encode() in env.read_bytes():
+                found.append(int(env.parent.name))
+        except OSError:
+            pass
+    return found
 
-    class Pool:
-        def __init__(self, n):
-            self.loads = []
 
-        def load(self, path):
-            self.loads.append(path)
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to list processes")
+def test_a_run_leaves_no_process_behind(tmp_path):
+    """The fork server started for `analyze` (here for a saved track, which needs no pose
+    process) ends with the program, which exits without running exit handlers."""
+    import os
+    import time
+    import uuid
 
-    monkeypatch.setattr(worker, "WarmPool", Pool)
-    monkeypatch.setattr(worker, "default_pose_processes", lambda: 2)
-    monkeypatch.setenv("FORMCHECK_MODEL_DIR", str(tmp_path))
-    (tmp_path / "pose_landmarker_full.task").write_bytes(b"x")
-    own = tmp_path / "mine.task"
-    own.write_bytes(b"x")
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "clip.mp4").write_bytes(b"x")
-    cases = {
-        ("analyze", "clip.mp4"): [tmp_path / "pose_landmarker_full.task"],
-        ("analyze", "clip.mp4", "--model", "heavy"): [],  # not prepared yet
-        ("analyze", "clip.mp4", "--model-path", str(own)): [own],
-        ("live", "--model", "full"): [tmp_path / "pose_landmarker_full.task"],
-    }
-    for argv, loads in cases.items():
-        pool = app_module._warm_pool([*argv, "-e", "glute_bridge"])
-        assert pool.loads == loads, argv
+    marker = f"FORMCHECK_TEST_RUN={uuid.uuid4().hex}"
+    key, value = marker.split("=")
+    run = _formcheck("analyze", SAMPLE, "-e", "glute_bridge", "--report", tmp_path / "r.json",
+                     "-q", env={**os.environ, key: value})
+    assert run.returncode == 0, run.stderr
+    assert load_report(tmp_path / "r.json").summary.rep_count == 3
+    for _ in range(100):  # the server reads the end of its pipe: give it a moment to go
+        if not _processes_with(marker):
+            break
+        time.sleep(0.1)
+    assert _processes_with(marker) == []

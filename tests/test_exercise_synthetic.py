@@ -18,6 +18,8 @@ from formcheck.analysis.view import ViewCheck
 from formcheck.pose.landmarks import LM, PoseTrack
 from formcheck.report.build import build_report
 
+pytestmark = pytest.mark.slow  # every exercise on synthetic motion: minutes; the full suite
+
 # exercise id -> (posture, variant, extra reps() kwargs)
 REP_EXERCISES = {
     "glute_bridge": (k.supine_bridge, None, {}),

@@ -72,6 +72,7 @@ def fresh_dir(built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return directory
 
 
+@pytest.mark.slow
 def test_offline_build_full(built) -> None:
     prepared, directory = built
     assert prepared.path == directory / "pose_landmarker_full.task"
@@ -125,6 +126,7 @@ def _swapped_members(path: Path) -> None:
         bundle.writestr(LANDMARKS_MEMBER, members[DETECTOR_MEMBER])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("damage", [_truncated, _random, _wrong_members, _swapped_members])
 def test_corrupt_cached_file_is_rebuilt(fresh_dir: Path, built, damage) -> None:
     cached = fresh_dir / "pose_landmarker_full.task"

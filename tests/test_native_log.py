@@ -91,6 +91,7 @@ def test_old_logs_are_pruned(tmp_path):
     assert left[-1] == f"formcheck-old-{native_log.KEEP + 4}.log"
 
 
+@pytest.mark.slow
 def test_replaying_a_track_writes_only_formcheck_lines(tmp_path):
     run = _formcheck("analyze", SAMPLE, "-e", "glute_bridge", "--out", tmp_path / "d.mp4",
                      "--no-history")

@@ -8,9 +8,8 @@ import pytest
 
 from formcheck.analysis.exercise import get_exercise
 from formcheck.pipeline.analyze import analyze_video
-from formcheck.pipeline.pose_process import WarmPool
+from formcheck.pipeline.pose_process import Job, PoseProcess, ServerStopped, WarmPool
 from formcheck.pipeline.session import SessionOutputs
-from formcheck.pipeline.worker import InferenceWorker, WorkerStopped
 
 pytestmark = [pytest.mark.clips, pytest.mark.slow]
 
@@ -54,20 +53,35 @@ def test_unused_started_processes_are_ended():
     assert warm.take() is None
 
 
+def _process(model_path, shape, slots, census, process=None) -> PoseProcess:
+    proc = process or PoseProcess()
+    proc.load(model_path, census)
+    proc.open_ring(shape, slots)
+    return proc
+
+
+def _submit(proc: PoseProcess, slot: int, frame, t_s: float, index: int) -> None:
+    staged = proc.stage(slot, frame)
+    proc.send(Job(slot, t_s, index, staged, (frame.shape[1], frame.shape[0])))
+
+
 def test_pose_process_serves_reports_its_times_and_exits(model_path):
     frame = np.full((240, 320, 3), 90, np.uint8)  # nobody in it: the model still runs
-    with InferenceWorker(model_path, frame.shape, slots=2, census=False) as worker:
+    proc = _process(model_path, frame.shape, 2, census=False)
+    try:
         for i in range(3):
-            worker.submit(i % 2, frame, i / 30, i)
-        got = [worker.result(timeout=30) for _ in range(3)]
-        worker.stop()
-        with pytest.raises(WorkerStopped):
-            worker.result(timeout=30)
-    assert [slot for slot, _ in got] == [0, 1, 0]
-    assert [pose.index for _, pose in got] == [0, 1, 2]
-    assert not any(pose.detected for _, pose in got)
-    assert worker.times.frames == 3 and worker.times.busy_ms > 0
-    assert worker._proc.exitcode == 0
+            _submit(proc, i % 2, frame, i / 30, i)
+        got = [proc.result(timeout=30) for _ in range(3)]
+        proc.stop()
+        with pytest.raises(ServerStopped):
+            proc.result(timeout=30)
+    finally:
+        proc.close()
+    assert [d.slot for d in got] == [0, 1, 0]
+    assert [d.pose.index for d in got] == [0, 1, 2]
+    assert not any(d.pose.detected for d in got)
+    assert proc.times.frames == 3 and proc.times.busy_ms > 0
+    assert proc.proc.exitcode == 0
 
 
 def test_a_model_that_does_not_load_fails_clearly_and_leaves_no_video(videos, tmp_path):
@@ -92,15 +106,15 @@ def test_pose_process_told_another_census_reloads(model_path):
     warm = WarmPool(1)
     warm.load(model_path)
     frame = np.full((120, 160, 3), 90, np.uint8)
+    proc = _process(model_path, frame.shape, 1, census=False, process=warm.take())
     try:
-        with InferenceWorker(model_path, frame.shape, slots=1, census=False,
-                             process=warm.take()) as worker:
-            worker.submit(0, frame, 0.0, 0)
-            slot, pose = worker.result(timeout=30)
+        _submit(proc, 0, frame, 0.0, 0)
+        done = proc.result(timeout=30)
     finally:
+        proc.close()
         warm.close()
-    assert (slot, pose.index, pose.detected) == (0, 0, False)
-    assert worker._proc.exitcode == 0
+    assert (done.slot, done.pose.index, done.pose.detected) == (0, 0, False)
+    assert proc.proc.exitcode == 0
 
 
 def test_a_guessed_model_that_fails_is_forgotten_once_the_right_one_loads(model_path, tmp_path):
@@ -112,16 +126,16 @@ def test_a_guessed_model_that_fails_is_forgotten_once_the_right_one_loads(model_
     warm.load(bad)
     warm.load(model_path)
     frame = np.full((120, 160, 3), 90, np.uint8)
+    proc = _process(model_path, frame.shape, 2, census=True, process=warm.take())
     try:
-        with InferenceWorker(model_path, frame.shape, slots=2, census=True, wait=False,
-                             process=warm.take()) as worker:
-            worker.submit(0, frame, 0.0, 0)
-            worker.submit(1, frame, 1 / 30, 1)
-            got = [worker.result(timeout=60) for _ in range(2)]
+        _submit(proc, 0, frame, 0.0, 0)
+        _submit(proc, 1, frame, 1 / 30, 1)
+        got = [proc.result(timeout=60) for _ in range(2)]
     finally:
+        proc.close()
         warm.close()
-    assert [(slot, pose.index) for slot, pose in got] == [(0, 0), (1, 1)]
-    assert worker._proc.exitcode == 0
+    assert [(d.slot, d.pose.index) for d in got] == [(0, 0), (1, 1)]
+    assert proc.proc.exitcode == 0
 
 
 def test_pose_processes_come_from_the_fork_server_where_there_is_one():
@@ -135,3 +149,25 @@ def test_pose_processes_come_from_the_fork_server_where_there_is_one():
         assert all(p.proc.is_alive() for p in procs)
     finally:
         warm.close()
+
+
+def test_starting_the_server_starts_no_pose_process():
+    """pose_process.start_server's contract: it starts (once) the fork server that imports
+    MediaPipe, no pose process; processes started afterwards come from that server."""
+    import multiprocessing
+
+    from formcheck.pipeline import pose_process
+
+    before = set(multiprocessing.active_children())
+    pose_process.start_server()
+    pose_process.start_server()  # once is enough: a second call starts nothing more
+    assert set(multiprocessing.active_children()) == before
+    warm = WarmPool(1)
+    try:
+        (proc,) = warm.started()
+        if "forkserver" in multiprocessing.get_all_start_methods():
+            assert type(proc.proc).__name__ == "ForkServerProcess"
+        assert proc.proc.is_alive()
+    finally:
+        warm.close()
+    assert not proc.proc.is_alive()

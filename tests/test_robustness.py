@@ -14,6 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from lockstep import LockStep
 
 from formcheck.analysis.engine import Engine
 from formcheck.analysis.exercise import get_exercise
@@ -26,6 +27,23 @@ from formcheck.report.schema import load_report, validate
 from formcheck.source.camera import CameraSource
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+class ShownDisplay:
+    """No window: tells the lock-step clock each frame was shown."""
+
+    def __init__(self, clock: LockStep):
+        self.clock = clock
+
+    def show(self, image):
+        self.clock.shown()
+        return -1
+
+    def closed(self):
+        return False
+
+    def close(self):
+        self.clock.release()
 SAMPLE = REPO / "samples" / "tracks" / "glute_bridge_ndn_1.npz"
 CLIP = "glute_bridge_ndn_1.mp4"
 
@@ -165,6 +183,7 @@ def test_no_person_at_all_gives_zero_reps_and_says_so():
 
 
 @pytest.mark.clips
+@pytest.mark.slow
 def test_truncated_video_is_analysed_as_far_as_it_goes(videos, model_path, tmp_path):
     data = (videos / "squat_yuy_1.mp4").read_bytes()  # its index is at the front
     cut = tmp_path / "cut.mp4"
@@ -179,6 +198,7 @@ def test_truncated_video_is_analysed_as_far_as_it_goes(videos, model_path, tmp_p
 
 
 @pytest.mark.clips
+@pytest.mark.slow
 def test_truncated_mp4_without_index_explains(videos, tmp_path):
     data = (videos / CLIP).read_bytes()  # index at the end: a cut file has none
     cut = tmp_path / "cut.mp4"
@@ -187,6 +207,7 @@ def test_truncated_mp4_without_index_explains(videos, tmp_path):
 
 
 @pytest.mark.clips
+@pytest.mark.slow
 def test_partly_corrupt_video_skips_damage_and_still_counts(videos, model_path, tmp_path):
     data = bytearray((videos / CLIP).read_bytes())
     mid = len(data) // 2
@@ -203,6 +224,7 @@ def test_partly_corrupt_video_skips_damage_and_still_counts(videos, model_path, 
 
 
 @pytest.mark.clips
+@pytest.mark.slow
 def test_video_with_no_person(model_path, tmp_path):
     room = tmp_path / "room.mp4"
     w = cv2.VideoWriter(str(room), cv2.VideoWriter_fourcc(*"mp4v"), 30, (320, 240))
@@ -221,6 +243,7 @@ def test_video_with_no_person(model_path, tmp_path):
 
 
 @pytest.mark.clips
+@pytest.mark.slow
 def test_two_people_follows_the_one_who_started(videos, model_path, tmp_path):
     two = _two_people_clip(videos, tmp_path, 300)
     run = _formcheck("analyze", two, "-e", "glute_bridge", "--report", tmp_path / "r.json",
@@ -232,6 +255,7 @@ def test_two_people_follows_the_one_who_started(videos, model_path, tmp_path):
 
 
 @pytest.mark.clips
+@pytest.mark.slow
 def test_dark_clip_is_brightened_and_said_to_be_dark(videos, model_path, tmp_path):
     dark = _transcode(videos / CLIP, tmp_path / "dark.mp4",
                       fn=lambda f, i: (f * 0.2).astype(np.uint8), size=(540, 960))
@@ -244,12 +268,15 @@ def test_dark_clip_is_brightened_and_said_to_be_dark(videos, model_path, tmp_pat
 
 
 @pytest.mark.clips
+@pytest.mark.slow
 def test_camera_that_dies_mid_session_keeps_the_session(videos, model_path, tmp_path):
     cap = cv2.VideoCapture(str(videos / CLIP))
     frames = []
     while len(frames) < 240:  # 8 s: two reps, then the camera dies
         ok, f = cap.read()
         frames.append(cv2.resize(f, (540, 960)))
+
+    clock = LockStep()
 
     class Camera:
         def __init__(self):
@@ -261,7 +288,8 @@ def test_camera_that_dies_mid_session_keeps_the_session(videos, model_path, tmp_
         def read(self):
             if self.i >= len(frames):
                 return False, None
-            time.sleep(1 / 30)  # a camera delivers in real time
+            if self.i:
+                clock.sleep(1 / 30)  # a camera delivers at 30 fps, the model keeps up
             self.i += 1
             return True, frames[self.i - 1]
 
@@ -271,9 +299,10 @@ def test_camera_that_dies_mid_session_keeps_the_session(videos, model_path, tmp_
         def release(self):
             pass
 
-    source = CameraSource(0, capture_factory=lambda i: Camera(), max_failures=10)
+    source = CameraSource(0, capture_factory=lambda i: Camera(), clock=clock, max_failures=10)
     result = run_live(source, get_exercise("glute_bridge"), model_path, "full", side=None,
-                      outputs=SessionOutputs(report=tmp_path / "r.json", history=False))
+                      outputs=SessionOutputs(report=tmp_path / "r.json", history=False),
+                      display=ShownDisplay(clock), clock=clock)
     assert result.reason == "source failed"
     report = load_report(tmp_path / "r.json")
     assert report.partial and any("stopped delivering frames" in w for w in report.warnings)
@@ -281,6 +310,7 @@ def test_camera_that_dies_mid_session_keeps_the_session(videos, model_path, tmp_
 
 
 @pytest.mark.clips
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_interrupting_analyze_keeps_report_and_video(videos, model_path, tmp_path, sig):
     proc = subprocess.Popen(
@@ -289,7 +319,12 @@ def test_interrupting_analyze_keeps_report_and_video(videos, model_path, tmp_pat
          "--model-path", str(model_path), "-q"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    time.sleep(6.0)
+    # Interrupted once the annotated video's temporary file shows frames being written.
+    for _ in range(1200):
+        if any(p.name.startswith(".") and p.stat().st_size > 300_000
+               for p in tmp_path.iterdir()) or proc.poll() is not None:
+            break
+        time.sleep(0.1)
     proc.send_signal(sig)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
@@ -302,14 +337,17 @@ def test_interrupting_analyze_keeps_report_and_video(videos, model_path, tmp_pat
 
 
 @pytest.mark.clips
+@pytest.mark.slow
 def test_two_people_in_live_mode_are_mentioned(videos, model_path, tmp_path):
     two = _two_people_clip(videos, tmp_path, 200)
     from formcheck.source.paced import RealtimeSource
     from formcheck.source.video import VideoFileSource
 
-    result = run_live(RealtimeSource(VideoFileSource(two)), get_exercise("glute_bridge"),
-                      model_path, "full", side=None,
-                      outputs=SessionOutputs(report=tmp_path / "r.json", history=False))
+    clock = LockStep()
+    result = run_live(RealtimeSource(VideoFileSource(two), clock=clock, sleep=clock.sleep),
+                      get_exercise("glute_bridge"), model_path, "full", side=None,
+                      outputs=SessionOutputs(report=tmp_path / "r.json", history=False),
+                      display=ShownDisplay(clock), clock=clock)
     report = load_report(tmp_path / "r.json")
     assert result.reason == "end of source"
     assert any("more than one person" in w for w in report.warnings)

@@ -100,6 +100,28 @@ def test_realtime_source_drops_stale_frames_when_consumer_is_slow():
     assert got[-1] >= 55
 
 
+class _SlowDecode(_ListSource):
+    """Each frame takes `cost` seconds of the fake clock to decode."""
+
+    def __init__(self, n, clock, cost):
+        super().__init__(n)
+        self._clock, self._cost = clock, cost
+
+    def __iter__(self):
+        for frame in super().__iter__():
+            self._clock.now += self._cost
+            yield frame
+
+
+def test_realtime_source_behind_by_its_decoder_still_delivers_frames():
+    """A decoder slower than real time (a busy machine) is not a slow consumer: every frame
+    is delivered as soon as the next is decoded, none dropped as stale."""
+    clock = _FakeClock()
+    src = RealtimeSource(_SlowDecode(40, clock, 0.05), clock=clock, sleep=clock.sleep)
+    assert [f.index for f in src] == list(range(40))
+    assert src.dropped == 0
+
+
 class _DyingCapture:
     def __init__(self, good):
         self.good = good

@@ -62,6 +62,7 @@ SIDE_CLIPS = [("glute_bridge_amn_1", "glute_bridge"),
               ("forward_fold_ndn_1", "forward_fold"), ("single_leg_rdl_tbf_1", "single_leg_rdl")]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("clip,ex", SIDE_CLIPS)
 def test_real_tracks_count_exactly_from_yaw_0_to_60(clip, ex):
     want = int(_truth()[clip]["true_rep_count"].split()[0])

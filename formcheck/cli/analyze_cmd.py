@@ -13,14 +13,17 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from formcheck.cli.app import app
 from formcheck.cli.common import (
+    check_model,
     check_side,
     check_video_suffix,
     check_workers,
     load_spec,
     resolve_model_path,
+    start_pose_processes,
 )
 from formcheck.cli.summary import print_summary
 from formcheck.errors import UserError
+from formcheck.pipeline.pose_process import WarmPool, analyze_pose_processes
 from formcheck.pipeline.session import SessionOutputs
 from formcheck.pose.landmarks import is_track_file
 from formcheck.safe_paths import check_input, check_paths, is_stdout
@@ -29,7 +32,6 @@ from formcheck.source.video import SourceError
 
 @app.command("analyze")
 def analyze(
-    ctx: typer.Context,
     video: Path = typer.Argument(..., help="Video file, or a pose track (.npz) saved by "
                                  "--save-pose to replay without the model."),
     exercise: str = typer.Option(None, "--exercise", "-e", help="Exercise id (see "
@@ -51,8 +53,6 @@ def analyze(
                                 "0 = auto (one pose process per core)."),
 ) -> None:
     """Analyse a recorded video: count reps, time holds, check form."""
-    from formcheck.pipeline.analyze import analyze_track, analyze_video
-
     spec = load_spec(exercise, exercise_file, variant)
     side_ = check_side(side)
     check_workers(workers)
@@ -63,7 +63,29 @@ def analyze(
                 {"the input": video, "--exercise-file": exercise_file,
                  "--model-path": model_path}, stdout_ok={"--report"})
     check_input(video)
+    if not is_track_file(video):
+        check_model(model)
     outputs = SessionOutputs(report=report, video=out, pose=save_pose, history=not no_history)
+    # The pose processes start now, once the command line is known to be good: they load
+    # the model while this process prepares it and opens the video.
+    warm = None if is_track_file(video) else start_pose_processes(
+        analyze_pose_processes(workers or None), model, model_path)
+    try:
+        result = _analyze(video, spec, side_, model, model_path, outputs, quiet, workers, warm)
+    finally:
+        if warm is not None:
+            warm.close()
+    with contextlib.redirect_stdout(sys.stderr) if is_stdout(report) else nullcontext():
+        print_summary(result.report, video=result.video,  # stdout holds the report JSON
+                      report_path=None if is_stdout(report) else report)
+    if result.interrupted:
+        raise typer.Exit(130)
+
+
+def _analyze(video: Path, spec, side: str | None, model: str, model_path: Path | None,
+             outputs: SessionOutputs, quiet: bool, workers: int, warm: WarmPool | None):
+    from formcheck.pipeline.analyze import analyze_track, analyze_video
+
     console = Console(stderr=True)
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                   TextColumn("{task.completed}/{task.total} frames"), TimeRemainingColumn(),
@@ -76,21 +98,16 @@ def analyze(
         try:
             if is_track_file(video):
                 try:
-                    result = analyze_track(video, spec, side=side_, outputs=outputs,
-                                           progress=progress)
+                    return analyze_track(video, spec, side=side, outputs=outputs,
+                                         progress=progress)
                 except ValueError as exc:
                     raise UserError(str(exc)) from None
             else:
                 model_file, model_name = resolve_model_path(model, model_path)
-                if ctx.obj is not None:
-                    ctx.obj.load(model_file)  # the pose processes load it meanwhile
-                result = analyze_video(video, spec, model_file, model_name, side=side_,
-                                       outputs=outputs, progress=progress,
-                                       workers=workers or None, warm=ctx.obj)
+                if warm is not None:
+                    warm.load(model_file)  # the pose processes load it meanwhile
+                return analyze_video(video, spec, model_file, model_name, side=side,
+                                     outputs=outputs, progress=progress,
+                                     workers=workers or None, warm=warm)
         except SourceError as exc:
             raise UserError(str(exc)) from None
-    with contextlib.redirect_stdout(sys.stderr) if is_stdout(report) else nullcontext():
-        print_summary(result.report, video=result.video,  # stdout holds the report JSON
-                      report_path=None if is_stdout(report) else report)
-    if result.interrupted:
-        raise typer.Exit(130)

@@ -33,10 +33,32 @@ def check_video_suffix(path: Path | None) -> None:
         raise UserError(f"--out {path}: formcheck writes MP4 video; use a .mp4 file name")
 
 
+def check_model(model: str) -> None:
+    if model not in ("lite", "full", "heavy"):
+        raise UserError(f"--model must be lite, full or heavy, not '{model}'")
+
+
 def resolve_model_path(model: str, model_path: Path | None) -> tuple[Path, str]:
     from formcheck.pose.models import resolve_model
 
-    if model not in ("lite", "full", "heavy"):
-        raise UserError(f"--model must be lite, full or heavy, not '{model}'")
+    check_model(model)
     path = resolve_model(model, str(model_path) if model_path else None, progress=True)
     return path, (path.name if model_path else f"pose_landmarker_{model}")
+
+
+def start_pose_processes(n: int, model: str, model_path: Path | None):
+    """`n` pose processes started now (pose_process.WarmPool: a backend takes them later),
+    or None for none. Called once the command line has been checked, so that a mistake
+    starts nothing. They are told the likely model at once (--model-path as given, or the
+    cached --model), so that they load it while this process checks it; the command names
+    the checked model again (the same one is not loaded twice)."""
+    if n <= 0:
+        return None
+    from formcheck.pipeline.pose_process import WarmPool
+    from formcheck.pose.models.cache import cached_model
+
+    pool = WarmPool(n)
+    guess = model_path.expanduser() if model_path else cached_model(model)
+    if guess.is_file():
+        pool.load(guess)
+    return pool

@@ -12,14 +12,17 @@ import typer
 
 from formcheck.cli.app import app
 from formcheck.cli.common import (
+    check_model,
     check_side,
     check_video_suffix,
     check_workers,
     load_spec,
     resolve_model_path,
+    start_pose_processes,
 )
 from formcheck.cli.summary import print_summary
 from formcheck.errors import UserError
+from formcheck.pipeline.pose_process import live_pose_processes
 from formcheck.pipeline.session import SessionOutputs
 from formcheck.safe_paths import check_paths, is_stdout
 from formcheck.source.video import SourceError
@@ -27,7 +30,6 @@ from formcheck.source.video import SourceError
 
 @app.command("live")
 def live(
-    ctx: typer.Context,
     exercise: str = typer.Option(None, "--exercise", "-e", help="Exercise id."),
     exercise_file: Path = typer.Option(None, "--exercise-file", help="Your own exercise "
                                        "definition (TOML)."),
@@ -45,7 +47,7 @@ def live(
     no_history: bool = typer.Option(False, "--no-history", help="Don't file the report in "
                                     "the history folder."),
     workers: int = typer.Option(0, "--workers", help="Processes in all: 1 = pose inference "
-                                "in this process (LIVE_STREAM); N = N-1 pose processes taking "
+                                "in this process; N = N-1 pose processes taking "
                                 "turns; 0 = auto (two pose processes on 2+ cores)."),
     source_speed: float = typer.Option(1.0, "--source-speed", hidden=True,
                                        help="Play --source this much faster (benchmarks)."),
@@ -76,17 +78,26 @@ def live(
                else CameraSource(camera))
     except SourceError as exc:
         raise UserError(str(exc)) from None
+    warm = None
     try:
+        check_model(model)
+        # The pose processes start once the command line and the source are known to be
+        # good: they load the model while this process checks it and opens the display.
+        warm = start_pose_processes(live_pose_processes(workers or None), model, model_path)
         model_file, model_name = resolve_model_path(model, model_path)
-        if ctx.obj is not None:
-            ctx.obj.load(model_file)  # the pose processes load it meanwhile
+        if warm is not None:
+            warm.load(model_file)  # the pose processes load it meanwhile
+        outputs = SessionOutputs(report=report, video=out, pose=save_pose,
+                                 history=not no_history)
+        result = run_live(src, spec, model_file, model_name, side=side_, outputs=outputs,
+                          display=open_display(not no_window, f"formcheck - {spec.name}"),
+                          mirror=source is None, workers=workers or None, warm=warm)
     except BaseException:
         src.close()
         raise
-    outputs = SessionOutputs(report=report, video=out, pose=save_pose, history=not no_history)
-    result = run_live(src, spec, model_file, model_name, side=side_, outputs=outputs,
-                      display=open_display(not no_window, f"formcheck - {spec.name}"),
-                      mirror=source is None, workers=workers or None, warm=ctx.obj)
+    finally:
+        if warm is not None:
+            warm.close()
     s = result.stats
     with contextlib.redirect_stdout(sys.stderr) if is_stdout(report) else nullcontext():
         print(f"Live: {s.analysed} frames analysed of {s.captured} captured, {s.fps:.1f} fps, "

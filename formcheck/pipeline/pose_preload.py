@@ -1,9 +1,10 @@
-"""Imported by the fork server (see pose_process.py) so that every pose process it forks
-starts with numpy, OpenCV and MediaPipe already loaded. Failures are left for the pose
-process itself to meet and report."""
+"""What the fork server imports before forking pose processes (see pose_process.py, which
+owns their life): the serving code, numpy, OpenCV and MediaPipe. Failures are left for the
+pose process itself to meet and report."""
 
 try:
-    from formcheck.pipeline import worker  # noqa: F401  # numpy, OpenCV, the serving loop
+    from formcheck.pipeline import pose_process  # noqa: F401
+    from formcheck.pose import estimator  # noqa: F401  # numpy, OpenCV
     from formcheck.pose.tasks_api import import_tasks
 
     import_tasks()

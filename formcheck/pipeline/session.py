@@ -1,5 +1,6 @@
-"""What a session produces and how it is finished: the one place reports, tracks and the
-annotated video are closed, also on Ctrl+C, SIGTERM or a failing input."""
+"""What a session produces and how it is finished: the one place reports and tracks are
+written and where an interrupted run or a failing input is noted (the report is then
+`partial`, with a warning saying how far it goes), for analyze and live alike."""
 
 from __future__ import annotations
 
@@ -66,6 +67,38 @@ class Session:
     first_t: float | None = None
     last_t: float = 0.0
     multi_person: bool = False
+    interrupted: bool = False
+
+    @property
+    def _span(self) -> str:
+        return "video" if self.mode == "analyze" else "session"
+
+    @contextlib.contextmanager
+    def guard(self) -> Iterator[None]:
+        """Run the frames inside: Ctrl+C or SIGTERM there ends the run, not the program; the
+        report is then partial, up to the last frame seen (noted last, by write)."""
+        try:
+            with sigterm_as_interrupt():
+                yield
+        except (KeyboardInterrupt, Interrupted):
+            self.interrupted = True
+
+    def source_ended(self, source: object, failure: BaseException | None = None) -> None:
+        """Note how the source ended: a failure or read error (damaged file, camera gone)
+        makes the report partial; the source's own warnings (e.g. low light) go in too."""
+        read_error = getattr(source, "read_error", None)
+        if failure is not None:
+            self._partial(f"the source failed: {failure}")
+        elif read_error and self.mode == "analyze":
+            self._partial(f"{source.path.name}: {read_error}; analysed what could be "  # type: ignore[attr-defined]
+                          f"read (up to {self.last_t:.1f} s)")
+        elif read_error:
+            self._partial(f"{read_error}; the report covers the session up to then")
+        self.warnings.extend(getattr(source, "warnings", []))
+
+    def _partial(self, warning: str) -> None:
+        self.partial = True
+        self.warnings.append(warning)
 
     def observe(self, pose: PoseFrame) -> None:
         if self.first_t is None:
@@ -87,6 +120,9 @@ class Session:
 
     def write(self, outputs: SessionOutputs) -> Report:
         """Write the report (and pose track); file it in the history."""
+        if self.interrupted:
+            self._partial(f"interrupted: the report covers the {self._span} up to "
+                          f"{self.last_t:.1f} s")
         report = self.report()
         if outputs.report:
             report.write(outputs.report)

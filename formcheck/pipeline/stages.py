@@ -1,7 +1,7 @@
-"""Threaded stages joined by bounded queues, so decoding, inference and encoding overlap.
-
-MediaPipe inference and OpenCV decode/encode release the GIL, so threads give real overlap
-on two cores. Bounded queues keep memory flat however long the video is.
+"""Threads joined by bounded queues: the decoder ahead of the pose backend (Stage) and the
+encoder behind the overlay (Sink), so that decoding, inference and encoding overlap. OpenCV
+and PyAV release the GIL while they work; bounded queues keep memory flat however long the
+video is.
 """
 
 from __future__ import annotations

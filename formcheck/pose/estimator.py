@@ -1,15 +1,13 @@
 """MediaPipe Tasks PoseLandmarker wrapped to return PoseFrames (numpy arrays).
 
-VIDEO mode for files (timestamps from the video's own frame times) and LIVE_STREAM mode for
-cameras (asynchronous: inference runs while the next frame is captured; frames that arrive
-while the model is busy are dropped by MediaPipe, so live never falls behind).
+VIDEO mode (synchronous, tracking from frame to frame, timestamps from the frames' own
+times) for files and cameras alike: which frames reach it, and on which thread or process,
+is the pipeline's pose backend's business.
 """
 
 from __future__ import annotations
 
 import os
-import threading
-from collections.abc import Callable
 from pathlib import Path
 
 import cv2
@@ -104,30 +102,19 @@ class PoseEstimator:
     an IMAGE-mode landmarker counts the people in the frame (`PoseFrame.n_people`).
     """
 
-    def __init__(self, model_path: str | Path, live: bool = False, num_poses: int = 1,
-                 on_result: Callable[[PoseFrame, np.ndarray, object], None] | None = None,
+    def __init__(self, model_path: str | Path, num_poses: int = 1,
                  min_confidence: float = 0.5, census: bool = True):
         self._mp = import_tasks()
         from mediapipe.tasks.python import BaseOptions, vision
 
-        self.live = live
         self.selector = PersonSelector()
-        self._on_result = on_result
-        self._pending: dict[int, tuple[float, int, np.ndarray, object]] = {}
-        self._lock = threading.Lock()  # submit and the result callback run on two threads
         self._last_ms = -1
-        mode = vision.RunningMode.LIVE_STREAM if live else vision.RunningMode.VIDEO
-        kwargs = {}
-        if live:
-            if on_result is None:
-                raise ValueError("live mode needs an on_result callback")
-            kwargs["result_callback"] = self._callback
         options = vision.PoseLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=str(model_path)),
-            running_mode=mode, num_poses=num_poses,
+            running_mode=vision.RunningMode.VIDEO, num_poses=num_poses,
             min_pose_detection_confidence=min_confidence,
             min_pose_presence_confidence=min_confidence,
-            min_tracking_confidence=min_confidence, **kwargs,
+            min_tracking_confidence=min_confidence,
         )
         self._landmarker = vision.PoseLandmarker.create_from_options(options)
         self._model_path = str(model_path)
@@ -193,32 +180,6 @@ class PoseEstimator:
     def count_people(self, image) -> int:
         people = self._census_landmarker().detect(image).pose_landmarks or []
         return distinct_people([np.array([(p.x, p.y) for p in lms]) for lms in people])
-
-    @property
-    def in_flight(self) -> int:
-        """Live frames submitted whose results have not come back yet."""
-        with self._lock:
-            return len(self._pending)
-
-    def submit(self, bgr: np.ndarray, t_s: float, index: int, tag: object = None) -> None:
-        """LIVE_STREAM mode: returns at once; `on_result(pose, bgr, tag)` is called when
-        done, on MediaPipe's thread. Frames sent while the model is busy are dropped."""
-        ms = self._timestamp_ms(t_s)
-        with self._lock:
-            self._pending[ms] = (t_s, index, bgr, tag)
-            if len(self._pending) > 8:  # frames MediaPipe dropped never come back
-                for old in sorted(self._pending)[:-8]:
-                    del self._pending[old]
-        self._landmarker.detect_async(self._mp_image(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)), ms)
-
-    def _callback(self, result, _image, ms: int) -> None:
-        with self._lock:
-            entry = self._pending.pop(ms, None)
-        if entry is None or self._on_result is None:
-            return
-        t_s, index, bgr, tag = entry
-        h, w = bgr.shape[:2]
-        self._on_result(result_to_frame(result, t_s, index, w, h, self.selector), bgr, tag)
 
     def close(self) -> None:
         self._landmarker.close()

@@ -41,20 +41,28 @@ class RealtimeSource:
         start: float | None = None
         t_first = 0.0
         late: Frame | None = None  # a frame already due, kept in case nothing newer is due
+        given = asked = 0.0  # when the last frame went out, and when the next was asked for
         for frame in self._inner:
             if start is None:
                 start, t_first = self._clock(), frame.t_s
+                given = asked = start
             due = start + (frame.t_s - t_first) / self._speed
             if late is not None:
-                if self._clock() >= due:
-                    self.dropped += 1  # a newer frame is due too: the late one is stale
+                # Stale if a newer frame fell due while the consumer was away; a decoder
+                # slower than real time (a busy machine) still delivers its newest frame.
+                if given < due <= asked:
+                    self.dropped += 1
                 else:
+                    given = self._clock()
                     yield late
+                    asked = self._clock()
                 late = None
             now = self._clock()
             if now < due:
                 self._sleep(due - now)
+                given = self._clock()
                 yield frame
+                asked = self._clock()
             else:
                 late = frame
         if late is not None:
