@@ -29,6 +29,10 @@ from dataclasses import dataclass
 from multiprocessing import shared_memory
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # numpy is imported where it is used: the fork server imports it once
+    import numpy as np
 
 PRELOAD = "formcheck.pipeline.pose_preload"
 
@@ -266,7 +270,7 @@ class PoseProcess:
         self.loaded: Load | None = None
         self.slots = 0
         self.times: WorkerTimes | None = None  # known after stop(), once results are read
-        self._ring = None
+        self._ring: np.ndarray | None = None  # (slots, bytes) over the shared memory
         self._shm: shared_memory.SharedMemory | None = None
         self._ready = self._stopping = self._closed = False
         if start:
@@ -340,6 +344,7 @@ class PoseProcess:
         grow midway); returns the staged (height, width). Not yet sent."""
         import cv2
 
+        assert self._ring is not None, "open_ring first"
         h, w = image.shape[:2]
         scale = min(1.0, max_side / max(h, w)) if max_side else 1.0
         scale = min(scale, (self._ring.shape[1] / (h * w * 3)) ** 0.5)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -41,7 +42,7 @@ class AnnotatedVideoWriter:
 
         self.path = Path(path)
         self._tmp = temp_beside(self.path, ".mp4")
-        self._out = None
+        self._out: Any = None  # PyAV's containers and streams are typed as unions of kinds
         self._closed = False
         self.size = size
         # 4:2:0 chroma needs even sides: an odd last row or column is left out.
@@ -51,7 +52,7 @@ class AnnotatedVideoWriter:
                 raise ValueError(f"frame size {size[0]}x{size[1]} is too small")
             self._out = av.open(str(self._tmp), "w", format="mp4")
             self.codec = "libx264" if _has_encoder(av, "libx264") else "mpeg4"
-            stream = self._out.add_stream(
+            stream: Any = self._out.add_stream(
                 self.codec, rate=Fraction(max(fps, 1.0)).limit_denominator(1001))
             stream.width, stream.height = self._even
             stream.pix_fmt = "yuv420p"
