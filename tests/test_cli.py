@@ -19,6 +19,7 @@ def _formcheck(*args, env=None):
                           capture_output=True, text=True, timeout=300, env=env)
 
 
+@pytest.mark.slow
 def test_exercises_list_and_show():
     run = _formcheck("exercises")
     assert run.returncode == 0 and "glute_bridge" in run.stdout
@@ -52,6 +53,7 @@ def test_analyze_sample_track_writes_video_and_report(tmp_path):
     (["analyze", SAMPLE, "-e", "glute_bridge", "--workers", "-2"],
      "--workers must be 0 (auto), 1 or more, not -2"),
 ])
+@pytest.mark.slow
 def test_errors_are_one_line_without_traceback(args, message):
     run = _formcheck(*args)
     assert run.returncode == 2

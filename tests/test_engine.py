@@ -45,6 +45,7 @@ def test_clean_reps_counted_exactly_with_times():
     assert result.side == "right"  # the near side in the default scene
 
 
+@pytest.mark.slow
 def test_portrait_and_mirrored_views_count_the_same():
     track, truth = reps(supine_bridge, 4).render(Scene.portrait())
     assert len(run(track)[0].reps) == 4

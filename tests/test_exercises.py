@@ -118,6 +118,7 @@ def test_own_exercise_file_runs_through_analyze(tmp_path):
     assert data["exercise"] == "my_squat" and data["summary"]["rep_count"] == 3
 
 
+@pytest.mark.slow
 def test_variant_through_the_cli_keeps_sides_apart(tmp_path):
     import kinematics as k
 

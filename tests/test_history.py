@@ -213,6 +213,7 @@ def test_render_history_text():
     assert "not a medical device" in text
 
 
+@pytest.mark.slow
 def test_cli_history(tmp_path: Path):
     for r in sessions():
         file_report(r, tmp_path)

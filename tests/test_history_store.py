@@ -43,6 +43,7 @@ FILER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_two_processes_filing_at_once_lose_nothing(tmp_path: Path):
     folder, go, n = tmp_path / "history", tmp_path / "go", 150
     script = FILER.format(tests=str(REPO / "tests"))
@@ -226,6 +227,7 @@ def hostile_files(folder: Path) -> dict[str, str]:
             "deep.json": "damaged report (nested too deeply)"}
 
 
+@pytest.mark.slow
 def test_history_with_hostile_files_warns_for_each_and_shows_the_rest(tmp_path: Path):
     folder = tmp_path / "history"
     expected = hostile_files(folder)
@@ -245,6 +247,7 @@ def test_history_with_hostile_files_warns_for_each_and_shows_the_rest(tmp_path: 
     assert "glute_bridge" in done.stdout and " 12 " in done.stdout
 
 
+@pytest.mark.slow
 def test_report_with_hostile_files_renders_the_good_one(tmp_path: Path):
     expected = hostile_files(tmp_path)
     good = tmp_path / "good.json"

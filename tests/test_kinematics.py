@@ -226,6 +226,7 @@ def test_hysteresis_count_on_the_clean_series(bridge_set):
     assert count == truth.n_reps
 
 
+@pytest.mark.slow
 def test_hold_still_transition_and_then():
     m = (get_into(supine_bridge, duration=4).then(hold(supine_bridge, 45), gap=1)
          .then(reps(chair_bridge, 2, common={"knee_top": 95}), gap=3))

@@ -105,6 +105,7 @@ def _live(videos, model_path, tmp_path, display, overlay=None, workers=None):
                     display=display, overlay=overlay, workers=workers, clock=clock)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("workers", [1, 2])  # the model on a thread here, and in a process
 def test_quit_key_ends_session_and_writes_report(videos, model_path, tmp_path, workers):
     display = ScriptedDisplay({30: "q"}, LockStep())
@@ -134,6 +135,7 @@ def test_pause_stops_counting_and_reset_clears(videos, model_path, tmp_path):
     assert result.report.summary.rep_count == 2
 
 
+@pytest.mark.slow
 def test_interrupting_a_session_keeps_a_partial_report(videos, model_path, tmp_path):
     """Ctrl+C at frame 90 (3 s in): the session ends there, its report partial up to then."""
     display = InterruptAt(90, LockStep())

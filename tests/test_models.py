@@ -82,6 +82,7 @@ def test_offline_build_full(built) -> None:
     assert not list(directory.glob(".*.task")), "no temp file left behind"
 
 
+@pytest.mark.slow
 def test_bundle_metadata_declares_normalisation(built) -> None:
     from formcheck.pose.models.metadata import read_normalization
 

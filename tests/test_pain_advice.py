@@ -214,6 +214,7 @@ def run_pain(*args: str, folder: Path):
                           timeout=120)
 
 
+@pytest.mark.slow
 def test_pain_command_logs_and_stores_the_advice_with_its_reason(tmp_path: Path):
     today = date.today()
     days = [today - timedelta(days=n) for n in (3, 2, 1)]

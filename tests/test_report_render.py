@@ -440,6 +440,7 @@ def real_reports(tmp_path_factory) -> list[Path]:
     return paths
 
 
+@pytest.mark.slow
 def test_real_reports_render_everywhere(real_reports: list[Path], tmp_path: Path):
     from formcheck.report.schema import load_report
 
@@ -471,6 +472,7 @@ def test_real_reports_render_everywhere(real_reports: list[Path], tmp_path: Path
     assert "<img" not in page  # the source is a pose track: no evidence frames
 
 
+@pytest.mark.slow
 def test_analyze_files_into_history(tmp_path: Path):
     from formcheck.report.history import load_history
     from formcheck.report.schema import load_report
@@ -490,6 +492,7 @@ def test_analyze_files_into_history(tmp_path: Path):
     assert "glute_bridge" in shown.stdout and ": by day," in shown.stdout
 
 
+@pytest.mark.slow
 def test_entry_point_warning_format(tmp_path: Path):
     good = write(tmp_path / "good.json", bridge_session())
     bad = tmp_path / "bad.json"
@@ -513,6 +516,7 @@ def test_evidence_time_is_the_moment_the_fault_judges():
     assert evidence_time(rep, "hip", 2.2) == 2.2  # a measure's fault keeps its own moment
 
 
+@pytest.mark.slow
 @pytest.mark.clips
 def test_evidence_frames_show_the_top_of_a_short_hold_with_the_skeleton(videos: Path,
                                                                          tmp_path: Path):

@@ -102,6 +102,7 @@ def _transcode(src: Path, dst: Path, fn=None, seconds: float | None = None, size
 
 # ----------------------------------------------------------------------------- clear errors
 
+@pytest.mark.slow
 def test_not_a_video_and_empty_file(tmp_path):
     text = tmp_path / "notes.mp4"
     text.write_text("shopping list\n" * 100)

@@ -114,10 +114,12 @@ def work(_template, tmp_path):
     (["live", "-e", "glute_bridge", "--source", "s.mp4", "--no-window", "--out", "s.mp4"],
      "--out s.mp4 would overwrite --source s.mp4"),
 ])
+@pytest.mark.slow
 def test_no_output_replaces_an_input_or_another_output(work, args, message):
     refused_untouched(work, args, message)
 
 
+@pytest.mark.slow
 def test_an_output_through_a_link_to_the_input_is_the_input(work):
     (work / "alias.json").symlink_to("s.mp4")
     os.link(work / "s.mp4", work / "hard.mp4")
@@ -162,6 +164,7 @@ def test_report_outputs_never_replace_a_special_file(work, kind, option):
     refused_untouched(work, ["report", "a.json", option, target], message)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("option", ["--report", "--out", "--save-pose"])
 def test_analyze_outputs_never_replace_a_symlink_or_fifo(work, option):
     suffix = {"--report": ".json", "--out": ".mp4", "--save-pose": ".npz"}[option]
@@ -186,6 +189,7 @@ def test_the_atomic_rename_itself_refuses_a_special_file(tmp_path):
     assert snapshot(tmp_path) == before
 
 
+@pytest.mark.slow
 def test_dash_is_stdout_where_it_makes_sense(work):
     before = snapshot(work)
     run = formcheck("analyze", "t.npz", "-e", "glute_bridge", "--report", "-", "--no-history",

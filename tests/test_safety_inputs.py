@@ -420,6 +420,7 @@ def test_out_avi_is_refused_not_mp4_inside(tmp_path, cmd):
             "--out x.avi: formcheck writes MP4 video; use a .mp4 file name")
 
 
+@pytest.mark.slow
 def test_a_zip_bomb_model_is_not_unpacked(tmp_path, cmd):
     """A 0.4 MB .task whose members unpack to 200 MB each: refused from the zip's
     directory, with almost nothing read."""

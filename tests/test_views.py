@@ -88,6 +88,7 @@ def test_heel_bridges_count_by_the_persons_own_range():
     assert min(r.range_of_motion for r in res.reps) < 20  # below the file's min_range
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("clip", ["no_exercise_ftt_1", "no_exercise_pbg_2"])
 def test_no_exercise_counts_no_bridge_squat_or_push_up(clip):
     assert "no_exercise" in _truth()[clip]["exercise"]
@@ -95,6 +96,7 @@ def test_no_exercise_counts_no_bridge_squat_or_push_up(clip):
         assert analyse(_track(clip), ex)[0].reps == [], ex
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("clip", ["plank_kai_3", "plank_mrp_2", "plank_gym_2"])
 def test_a_plank_filmed_from_the_front_or_side_is_timed(clip):
     text = _truth()[clip]["true_rep_count"]  # e.g. "hold 3.4 s"
