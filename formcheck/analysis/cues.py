@@ -6,7 +6,7 @@ from __future__ import annotations
 from formcheck.analysis import faults as fault_rules
 from formcheck.analysis.exercise import ExerciseSpec
 from formcheck.analysis.records import FaultEvent
-from formcheck.analysis.samples import Sample, side_arrays
+from formcheck.analysis.samples import SampleWindow, side_arrays
 from formcheck.analysis.state import Cue, Phase, Side
 
 CUE_AFTER_REP_S = 2.5
@@ -24,11 +24,14 @@ class CueChooser:
         self._last = (cue, t)
 
     def live(self, t: float, phase: Phase, phase_start: float, side: Side | None,
-             frames: list[Sample], top_floor: float | None, sign: float = 1.0) -> Cue | None:
-        """`frames` are the samples since `phase_start`; at the top only those with
-        `sign` x key above `top_floor` count (near the peak, as a finished rep's top is)."""
+             samples: SampleWindow, top_floor: float | None, sign: float = 1.0
+             ) -> Cue | None:
+        """The phase's samples are read only when a fault can be judged live (every frame
+        otherwise: a rest between reps may be long); at the top only those with `sign` x key
+        above `top_floor` count (near the peak, as a finished rep's top is)."""
         if side and phase in ("top", "up", "down", "hold") and t - phase_start >= (
                 LIVE_MIN_PHASE_S):
+            frames = samples.between(phase_start, t)
             if phase == "top" and top_floor is not None:
                 frames = [f for f in frames if sign * f.key >= top_floor]
             times, values = side_arrays(frames, side)

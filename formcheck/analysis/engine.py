@@ -18,7 +18,7 @@ from formcheck.analysis.frame_measures import FrameMeasurer
 from formcheck.analysis.holds import HoldEvent, HoldTimer
 from formcheck.analysis.measures import Points
 from formcheck.analysis.recorder import Recorder
-from formcheck.analysis.records import FaultEvent, HoldRecord, RepRecord, Series
+from formcheck.analysis.records import HoldRecord, RepRecord, Series
 from formcheck.analysis.reps import RepCounter, RepEvent
 from formcheck.analysis.samples import Sample, SampleWindow, side_arrays
 from formcheck.analysis.session_notes import SessionFacts, session_notes
@@ -270,22 +270,19 @@ class Engine:
         record = self.recorder.rep(ev, frames, side, self._sign)
         if record is not None:
             self.counter.counted(ev)
-            self._recorded(record.faults, ev.end_s)
+            self.cues.recorded(record.faults, ev.end_s)
 
     def _finish_hold(self, ev: HoldEvent) -> None:
         side = self.sides.side or "left"
         record = self.recorder.hold(ev, self.samples.between(ev.start_s, ev.end_s), side)
-        self._recorded(record.faults, ev.end_s)
-
-    def _recorded(self, found: list[FaultEvent], t: float) -> None:
-        self.cues.recorded(found, t)
+        self.cues.recorded(record.faults, ev.end_s)
 
     def _live_cue(self, t: float, side: Side | None) -> Cue | None:
         floor = None
         if self._phase == "top" and self.counter is not None and self.spec.rep is not None:
             floor = self.counter.peak - self.spec.rep.hold_band
-        return self.cues.live(t, self._phase, self._phase_start, side,
-                              self.samples.between(self._phase_start, t), floor, self._sign)
+        return self.cues.live(t, self._phase, self._phase_start, side, self.samples, floor,
+                              self._sign)
 
     # ------------------------------------------------------------------ end
     def finish(self, multi_person: bool = False) -> EngineResult:
