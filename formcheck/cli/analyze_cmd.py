@@ -17,9 +17,11 @@ from formcheck.cli.common import (
     check_side,
     check_video_suffix,
     check_workers,
+    fail_on,
     load_spec,
     resolve_model_path,
     start_pose_processes,
+    written,
 )
 from formcheck.cli.summary import print_summary
 from formcheck.errors import UserError
@@ -77,7 +79,8 @@ def analyze(
             warm.close()
     with contextlib.redirect_stdout(sys.stderr) if is_stdout(report) else nullcontext():
         print_summary(result.report, video=result.video,  # stdout holds the report JSON
-                      report_path=None if is_stdout(report) else report)
+                      report_path=None if is_stdout(report) else written(report, result.errors))
+    fail_on(result.errors, 130 if result.interrupted else 1)
     if result.interrupted:
         raise typer.Exit(130)
 

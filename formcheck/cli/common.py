@@ -62,3 +62,21 @@ def start_pose_processes(n: int, model: str, model_path: Path | None):
     if guess.is_file():
         pool.load(guess)
     return pool
+
+
+def written(path: Path | None, errors: list[str]) -> Path | None:
+    """`path` unless an error says it was not written (Session: "... not written to PATH:")."""
+    return None if path is None or any(f" to {path}: " in e for e in errors) else path
+
+
+def fail_on(errors: list[str], code: int = 1) -> None:
+    """After the summary: what a session could not do (the report says so too), one line
+    each, and exit `code` (an interrupted run keeps 130)."""
+    import sys
+
+    import typer
+
+    for error in errors:
+        print(f"formcheck: error: {error}", file=sys.stderr)
+    if errors:
+        raise typer.Exit(code)

@@ -16,9 +16,11 @@ from formcheck.cli.common import (
     check_side,
     check_video_suffix,
     check_workers,
+    fail_on,
     load_spec,
     resolve_model_path,
     start_pose_processes,
+    written,
 )
 from formcheck.cli.summary import print_summary
 from formcheck.errors import UserError
@@ -107,7 +109,8 @@ def live(
             print(f"Pose model: {s.model_ms:.1f} ms a frame here, waiting "
                   f"{s.model_idle_ms:.1f} ms between frames")
         print_summary(result.report, video=result.video,  # stdout holds the report JSON
-                      report_path=None if is_stdout(report) else report)
+                      report_path=None if is_stdout(report) else written(report, result.errors))
+    fail_on(result.errors, 130 if result.reason == "interrupted" else 1)
     pain_after_session(result.report, enabled=not no_history and result.reason != "interrupted")
     if result.reason == "interrupted":
         raise typer.Exit(130)

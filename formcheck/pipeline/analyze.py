@@ -13,9 +13,9 @@ from formcheck.analysis.exercise import ExerciseSpec
 from formcheck.pipeline.backend import open_backend
 from formcheck.pipeline.pose_process import WarmPool, analyze_pose_processes
 from formcheck.pipeline.session import Session, SessionOutputs
-from formcheck.pipeline.stages import Sink, Stage
+from formcheck.pipeline.stages import Stage
 from formcheck.pipeline.step import FrameStep
-from formcheck.pipeline.writer import AnnotatedVideoWriter, finish_video
+from formcheck.pipeline.writer import VideoOutput
 from formcheck.pose.landmarks import PoseFrame, PoseTrack
 from formcheck.report.schema import Report
 from formcheck.source.video import VideoFileSource
@@ -28,6 +28,7 @@ class AnalyzeResult:
     report: Report
     video: Path | None
     interrupted: bool
+    errors: list[str]  # what was not done (the analysis stopped early, an output not written)
 
 
 def _overlay():
@@ -37,34 +38,35 @@ def _overlay():
 
 
 def _writer(session: Session, outputs: SessionOutputs, size: tuple[int, int]
-            ) -> AnnotatedVideoWriter | None:
-    return AnnotatedVideoWriter(outputs.video, session.fps, size) if outputs.video else None
+            ) -> VideoOutput | None:
+    return (VideoOutput(outputs.video, session.fps, size, 4, session.ending)
+            if outputs.video else None)
 
 
 def _run(session: Session, items: Iterable[tuple[np.ndarray | None, PoseFrame]],
-         outputs: SessionOutputs, writer: AnnotatedVideoWriter | None,
+         outputs: SessionOutputs, writer: VideoOutput | None,
          progress: Progress | None, total: int | None,
          canvas: Callable[[], np.ndarray] | None = None) -> AnalyzeResult:
     """The consumer: each frame through the shared step, drawn frames to `writer` (whose file
-    it finishes). Always finishes the session."""
+    it finishes). Always finishes the session (see pipeline/ending.py for signals)."""
     step = FrameStep(session, _overlay() if writer else None)
-    sink = Sink(writer.write, maxsize=4, name="encode") if writer else None
     done = 0
-    try:
-        with session.guard():
-            for image, pose in items:
-                if image is None and sink is not None:
-                    image = canvas()  # type: ignore[misc]
-                _, scene = step(image, pose)
-                if sink is not None:
-                    sink.put(scene)
-                done += 1
-                if progress:
-                    progress(done, total)
-    finally:
-        video = finish_video(sink, writer)
-    report = session.write(outputs)
-    return AnalyzeResult(report, video, session.interrupted)
+    with session.ending.installed():
+        try:
+            with session.guard():
+                for image, pose in items:
+                    if image is None and writer is not None:
+                        image = canvas()  # type: ignore[misc]
+                    _, scene = step(image, pose)
+                    if writer is not None:
+                        writer.put(scene)  # type: ignore[arg-type]
+                    done += 1
+                    if progress:
+                        progress(done, total)
+        finally:
+            video = session.finish_video(writer)
+        report = session.write(outputs)
+    return AnalyzeResult(report, video, session.interrupted, session.errors)
 
 
 def analyze_video(path: Path, spec: ExerciseSpec, model_path: Path, model_name: str, *,
@@ -91,7 +93,7 @@ def analyze_video(path: Path, spec: ExerciseSpec, model_path: Path, model_name: 
                         progress, info.frame_count)
     finally:
         if writer is not None:
-            writer.close()  # done already by _run; if it never ran, no file is left behind
+            writer.close()  # finished already by _run; if it never ran, no file is left
         decode.stop()
         source.close()
 

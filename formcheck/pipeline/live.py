@@ -23,9 +23,8 @@ from formcheck.pipeline.backend import PoseBackend, Posed, open_backend
 from formcheck.pipeline.display import PAUSE_KEY, QUIT_KEYS, RESET_KEY, Display, NullDisplay
 from formcheck.pipeline.pose_process import WarmPool, WorkerTimes, live_pose_processes
 from formcheck.pipeline.session import Session, SessionOutputs
-from formcheck.pipeline.stages import Sink
 from formcheck.pipeline.step import FrameStep
-from formcheck.pipeline.writer import AnnotatedVideoWriter, finish_video
+from formcheck.pipeline.writer import VideoOutput
 from formcheck.report.schema import Report
 from formcheck.source.frame import FrameSource
 
@@ -69,6 +68,7 @@ class LiveResult:
     stats: LiveStats
     video: Path | None
     reason: str  # why it ended: "end of source", "quit", "interrupted", "source failed", ...
+    errors: list[str] = field(default_factory=list)  # outputs not written (Session.errors)
 
 
 class _Capture:
@@ -110,7 +110,7 @@ class _Loop:
     capture: _Capture
     step: FrameStep
     display: Display
-    sink: Sink | None
+    sink: VideoOutput | None
     stats: LiveStats
     clock: Clock
     paused: bool = False
@@ -165,26 +165,26 @@ def run_live(source: FrameSource, spec: ExerciseSpec, model_path: Path, model_na
     session = Session(spec, Engine(spec, side), info.name, model_name, "live", side, info.fps,
                       info.width, info.height, poses=[] if outputs.pose else None)
     stats = LiveStats()
-    writer = AnnotatedVideoWriter(outputs.video, info.fps, (info.width, info.height)) \
-        if outputs.video else None
-    sink = Sink(writer.write, maxsize=8, name="encode") if writer else None
+    sink = VideoOutput(outputs.video, info.fps, (info.width, info.height), 8,
+                       session.ending) if outputs.video else None
     reason = "interrupted"
     backend = open_backend(model_path, "latest", (info.height, info.width, 3),
                            live_pose_processes(workers), warm)
-    with contextlib.closing(backend):
-        capture = _Capture(source, backend, stats, clock)
-        loop = _Loop(backend, capture, FrameStep(session, overlay or Overlay(), mirror),
-                     display, sink, stats, clock)
-        try:
-            with session.guard():
-                reason = loop.run()
-        finally:
-            capture.stop()
-            display.close()
-            video = finish_video(sink, writer)
-    stats.model(backend.times)
-    failure = capture.failure or backend.error
-    reason = "source failed" if failure or getattr(source, "read_error", None) else reason
-    session.source_ended(source, failure)
-    source.close()
-    return LiveResult(session.write(outputs), stats, video, reason)
+    with session.ending.installed():  # signals while finishing: see ending.py
+        with contextlib.closing(backend):
+            capture = _Capture(source, backend, stats, clock)
+            loop = _Loop(backend, capture, FrameStep(session, overlay or Overlay(), mirror),
+                         display, sink, stats, clock)
+            try:
+                with session.guard():
+                    reason = loop.run()
+            finally:
+                capture.stop()
+                display.close()
+                video = session.finish_video(sink)
+        stats.model(backend.times)
+        failure = capture.failure or backend.error
+        reason = "source failed" if failure or getattr(source, "read_error", None) else reason
+        session.source_ended(source, failure)
+        source.close()
+        return LiveResult(session.write(outputs), stats, video, reason, session.errors)

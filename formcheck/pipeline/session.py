@@ -5,38 +5,19 @@ written and where an interrupted run or a failing input is noted (the report is 
 from __future__ import annotations
 
 import contextlib
-import signal
 import sys
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from formcheck.analysis.engine import Engine
 from formcheck.analysis.exercise import ExerciseSpec
+from formcheck.pipeline.ending import Ending, Interrupted
+from formcheck.pipeline.pose_process import PoseProcessError
+from formcheck.pipeline.writer import VideoOutput
 from formcheck.pose.landmarks import PoseFrame, PoseTrack
 from formcheck.report.build import build_report, now_iso
 from formcheck.report.schema import Report
-
-
-class Interrupted(Exception):
-    """SIGTERM turned into an exception so the session finishes like on Ctrl+C."""
-
-
-@contextlib.contextmanager
-def sigterm_as_interrupt() -> Iterator[None]:
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum, frame):  # noqa: ARG001
-        raise Interrupted()
-
-    old = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, old)
 
 
 @dataclass
@@ -68,6 +49,9 @@ class Session:
     last_t: float = 0.0
     multi_person: bool = False
     interrupted: bool = False
+    stopped: str | None = None  # why the frames stopped early (a pose process died)
+    errors: list[str] = field(default_factory=list)  # what was not done: the command fails
+    ending: Ending = field(default_factory=Ending)
 
     @property
     def _span(self) -> str:
@@ -75,13 +59,36 @@ class Session:
 
     @contextlib.contextmanager
     def guard(self) -> Iterator[None]:
-        """Run the frames inside: Ctrl+C or SIGTERM there ends the run, not the program; the
-        report is then partial, up to the last frame seen (noted last, by write)."""
+        """Run the frames inside (within `ending.installed()`, which covers the finish too):
+        Ctrl+C or SIGTERM there ends the run, not the program; the report is then partial, up
+        to the last frame seen (noted last, by write). A pose process that dies once frames
+        have been analysed ends the frames too: the report says so, the command fails."""
         try:
-            with sigterm_as_interrupt():
-                yield
+            yield
         except (KeyboardInterrupt, Interrupted):
             self.interrupted = True
+        except PoseProcessError as exc:
+            if self.first_t is None:  # nothing analysed: a failure to start, said as such
+                raise
+            self.stopped = f"{exc}"
+            self._partial(f"the analysis stopped early at {self.last_t:.1f} s: {exc}; the "
+                          f"report covers the {self._span} up to then")
+            self.errors.append(f"the analysis stopped early: {exc} (the report covers the "
+                               f"{self._span} up to {self.last_t:.1f} s)")
+        finally:
+            self.ending.stopping = True  # from now on a signal only hurries the end
+
+    def finish_video(self, video: VideoOutput | None) -> Path | None:
+        """Finish the annotated video (see VideoOutput.finish); what went wrong with it is
+        said in the report and makes the command fail."""
+        if video is None:
+            return None
+        path = video.finish(complete=self.stopped is None)
+        self.warnings.extend(video.notes)
+        if video.error:
+            self.warnings.append(video.error)
+            self.errors.append(video.error)
+        return path
 
     def source_ended(self, source: object, failure: BaseException | None = None) -> None:
         """Note how the source ended: a failure or read error (damaged file, camera gone)
@@ -118,19 +125,30 @@ class Session:
                             mode=self.mode, partial=self.partial, warnings=self.warnings,
                             side_requested=self.side)
 
+    def _output(self, what: str, path: Path, write) -> None:
+        try:
+            write()
+        except OSError as exc:
+            self.errors.append(f"{what} was not written to {path}: {exc.strerror or exc}")
+
     def write(self, outputs: SessionOutputs) -> Report:
         """Write the report (and pose track); file it in the history."""
+        if self.ending.hurry.is_set():  # Ctrl+C while finishing a run that had ended
+            self.interrupted = True
         if self.interrupted:
             self._partial(f"interrupted: the report covers the {self._span} up to "
                           f"{self.last_t:.1f} s")
         report = self.report()
+        # Each output on its own: one that cannot be written (a full disk) is said, and the
+        # others, and the history, still get theirs.
         if outputs.report:
-            report.write(outputs.report)
+            self._output("the report", outputs.report, lambda: report.write(outputs.report))
         if outputs.pose and self.poses is not None:
-            PoseTrack.from_frames(self.poses, self.fps,
-                                  {"source": self.source, "model": self.model,
-                                   "created_at": self.started_at},
-                                  self.width, self.height).save(outputs.pose)
+            track = PoseTrack.from_frames(self.poses, self.fps,
+                                          {"source": self.source, "model": self.model,
+                                           "created_at": self.started_at},
+                                          self.width, self.height)
+            self._output("the pose track", outputs.pose, lambda: track.save(outputs.pose))
         if outputs.history:
             from formcheck.report.history import file_report
             from formcheck.report.store import HistoryError

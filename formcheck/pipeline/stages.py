@@ -90,8 +90,20 @@ class Sink:
             raise self.error
         self._q.put(item)
 
-    def close(self) -> None:
-        self._q.put(_END)
-        self._thread.join()
+    def close(self, abandon: threading.Event | None = None) -> bool:
+        """Finish the queued items and end the thread (re-raising its failure); False, at
+        once, if `abandon` is set meanwhile (the thread is then left to end by itself)."""
+        while True:
+            try:
+                self._q.put(_END, timeout=0.1)
+                break
+            except queue.Full:
+                if abandon is not None and abandon.is_set():
+                    return False
+        while self._thread.is_alive():
+            self._thread.join(0.1)
+            if abandon is not None and abandon.is_set() and self._thread.is_alive():
+                return False
         if self.error is not None:
             raise self.error
+        return True

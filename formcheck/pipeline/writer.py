@@ -9,7 +9,10 @@ libx264 fall back to its MPEG-4 Part 2 encoder."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
+import time
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -17,7 +20,13 @@ from typing import Any
 import cv2
 import numpy as np
 
-from formcheck.atomic import temp_beside
+from formcheck.atomic import refuse_special, temp_beside
+from formcheck.pipeline.stages import Sink
+
+# Test hook: seconds the encoder waits after each frame, so that a test can signal a session
+# while its video is still being finished; it then also says when the first frame is in.
+ENCODE_DELAY_ENV = "FORMCHECK_TEST_ENCODE_DELAY_S"
+ENCODING_MARK = "test hook: encoding"
 
 # ultrafast + zerolatency: no look-ahead or B-frames, the least CPU a frame. CRF 26: ~4 Mbit/s
 # for a 1080x1920 clip, half what OpenCV's mp4v made, with the overlay's text still crisp.
@@ -97,11 +106,13 @@ class AnnotatedVideoWriter:
             self._out.mux(packet)
         self.frames += 1
 
-    def close(self) -> Path:
-        """Finish the file and move it into place (also after an interruption); with no
-        frame written, leave no file. Closing again does nothing."""
+    def close(self, dest: Path | None = None) -> Path:
+        """Finish the file and move it into place (also after an interruption): over `path`
+        if that is absent or a regular file, or to `dest` if given and absent (never
+        replacing anything there); with no frame written, leave no file. Closing again does
+        nothing."""
         if self._closed:
-            return self.path
+            return dest or self.path
         self._closed = True
         try:
             if self.frames:
@@ -109,20 +120,95 @@ class AnnotatedVideoWriter:
                     self._out.mux(packet)
         finally:
             self._out.close()
-        if self.frames:
-            os.replace(self._tmp, self.path)
-        else:
+        if not self.frames:
             self._tmp.unlink(missing_ok=True)
+        elif dest is not None:
+            os.link(self._tmp, dest)  # FileExistsError rather than replace anything
+            self._tmp.unlink()
+            return dest
+        else:
+            refuse_special(self.path)
+            os.replace(self._tmp, self.path)
         return self.path
 
+    def discard(self, close: bool = True) -> None:
+        """Leave no file: the temporary one removed (`close`: its container closed first,
+        errors and all; not while another thread may still be writing it)."""
+        if close and not self._closed:
+            self._closed = True
+            with contextlib.suppress(Exception):
+                self._out.close()
+        self._closed = True
+        self._tmp.unlink(missing_ok=True)
 
-def finish_video(sink, writer: AnnotatedVideoWriter | None) -> Path | None:
-    """Drain the encoder thread, then close the file into place: the one way a session's
-    annotated video is finished, also after an interruption."""
-    if sink is None or writer is None:
-        return None
-    try:
-        sink.close()
-    finally:
-        path = writer.close()
-    return path
+
+def partial_name(path: Path) -> Path:
+    """Where a video cut short by a failure goes: `x.partial.mp4` beside `x.mp4`."""
+    return path.with_name(f"{path.stem}.partial{path.suffix}")
+
+
+class VideoOutput:
+    """A session's annotated video: scenes go to an encoder thread (a failing disk then only
+    stops the video, never the analysis); finish() is the one way it ends, after an
+    interruption too. `ending` (pipeline.ending.Ending) says when to hurry (later scenes are
+    left out) or abandon it. After finish, `notes` are for the report and `error` says what
+    was not written."""
+
+    def __init__(self, path: Path, fps: float, size: tuple[int, int], maxsize: int,
+                 ending) -> None:
+        self.writer = AnnotatedVideoWriter(path, fps, size)
+        self._ending = ending
+        self._delay = float(os.environ.get(ENCODE_DELAY_ENV) or 0)
+        self._left_out = 0
+        self._finished = False
+        self.notes: list[str] = []
+        self.error: str | None = None
+        self._sink = Sink(self._write, maxsize=maxsize, name="encode")
+
+    def _write(self, image: np.ndarray) -> None:
+        if self._ending.hurry.is_set():
+            self._left_out += 1
+            return
+        self.writer.write(image)
+        if self._delay:
+            if self.writer.frames == 1:
+                print(f"formcheck: {ENCODING_MARK}", file=sys.stderr, flush=True)
+            time.sleep(self._delay)
+
+    def put(self, scene: np.ndarray) -> None:
+        if self._sink.error is None:  # once the video has failed, scenes are not kept
+            with contextlib.suppress(Exception):  # the encoder's failure, said by finish
+                self._sink.put(scene)
+
+    def finish(self, complete: bool = True) -> Path | None:
+        """Drain the encoder and move the file into place; `complete` False (the analysis
+        stopped early): under partial_name instead. The path written, or None."""
+        self._finished = True
+        path = self.writer.path
+        try:
+            if not self._sink.close(self._ending.abandon):
+                self.writer.discard(close=False)  # the encoder thread may still hold it
+                self.error = f"the annotated video was not written to {path}: abandoned " \
+                             "on the third Ctrl+C"
+                return None
+            written = self.writer.close(None if complete else partial_name(path))
+        except Exception as exc:  # a full or failing disk, mostly
+            self.writer.discard()
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            self.error = f"the annotated video was not written to {path}: {reason}"
+            return None
+        if self._left_out:
+            self.notes.append(f"the annotated video leaves out the last {self._left_out} "
+                              "frames (Ctrl+C while it was being finished)")
+        if not complete and self.writer.frames:
+            self.notes.append(f"the annotated video of the part analysed is {written.name} "
+                              f"(not {path.name}: it is incomplete)")
+        return written if self.writer.frames else None
+
+    def close(self) -> None:
+        """Leave no file if finish() never ran (the session failed before it)."""
+        if not self._finished:  # no scene was given to it either
+            self._finished = True
+            with contextlib.suppress(Exception):
+                self._sink.close()
+            self.writer.discard()

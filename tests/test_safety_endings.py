@@ -1,0 +1,136 @@
+"""Issue 18, items 3-7: a session that ends badly (repeated Ctrl+C, a dead pose process, a full
+disk, a model that failed to load, too many workers) still writes its report where it can,
+says what it did not write, and leaves every input and earlier output as it was."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import pytest
+from test_safety import SAMPLE, snapshot
+
+from formcheck.pipeline.writer import ENCODE_DELAY_ENV, ENCODING_MARK
+from formcheck.report.schema import validate
+
+CLIP = "glute_bridge_ndn_1.mp4"
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    (tmp_path / "t.npz").write_bytes(SAMPLE.read_bytes())
+    (tmp_path / "earlier.json").write_text('{"an": "earlier output"}\n')
+    return tmp_path
+
+
+def _start(folder: Path, *args, env: dict | None = None, **popen) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "formcheck", *map(str, args)], cwd=folder,
+                            stdout=subprocess.PIPE, stderr=open(folder / "err.txt", "w"),
+                            text=True, env={**os.environ, **(env or {})}, **popen)
+
+
+def _wait_for(check, what: str, proc: subprocess.Popen, seconds: float = 180) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert proc.poll() is None, f"ended before {what}: {proc.returncode}"
+        assert time.monotonic() < deadline, f"no {what} in {seconds} s"
+        time.sleep(0.02)
+
+
+def _err(folder: Path) -> str:
+    return (folder / "err.txt").read_text()
+
+
+def _interrupt(proc: subprocess.Popen, folder: Path, times: int) -> tuple[int, str, str]:
+    """Ctrl+C once the video is being written, then `times` - 1 more while it is finished."""
+    _wait_for(lambda: ENCODING_MARK in _err(folder), "video frames", proc)
+    proc.send_signal(signal.SIGINT)
+    _wait_for(lambda: "interrupted: finishing" in _err(folder), "finishing message", proc)
+    for _ in range(times - 1):
+        time.sleep(0.1)
+        proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=120)
+    return proc.returncode, out, _err(folder)
+
+
+def _report(path: Path) -> dict:
+    data = json.loads(path.read_text())
+    validate(data)
+    return data
+
+
+def _kept(before: dict, folder: Path) -> None:
+    """Every entry there before is still there, byte-identical; no hidden file is left."""
+    after = snapshot(folder)
+    assert {k: after.get(k) for k in before} == before
+    assert not [k for k in after if Path(k).name.startswith(".")]
+
+
+def _frames(path: Path) -> int:
+    return int(cv2.VideoCapture(str(path)).get(cv2.CAP_PROP_FRAME_COUNT))
+
+
+# ------------------------------------------------------------------ 3. repeated Ctrl+C
+
+ANALYZE = ("analyze", "t.npz", "-e", "glute_bridge", "--out", "a.mp4", "--report", "a.json",
+           "--no-history", "-q")
+
+
+@pytest.mark.slow
+def test_second_ctrl_c_only_hurries_the_video_and_the_report_is_written(folder):
+    before = snapshot(folder)
+    proc = _start(folder, *ANALYZE, env={ENCODE_DELAY_ENV: "0.3"})
+    code, out, err = _interrupt(proc, folder, 2)
+    assert code == 130, err
+    assert "hurrying: the video stops here" in err and "Traceback" not in err
+    data = _report(folder / "a.json")
+    assert data["partial"]
+    assert any(w.startswith("interrupted: the report covers the video up to")
+               for w in data["warnings"])
+    assert any("the annotated video leaves out the last" in w for w in data["warnings"])
+    assert _frames(folder / "a.mp4") > 0  # playable, as far as it was written
+    assert "Annotated video: a.mp4" in out and "Report: a.json" in out
+    _kept(before, folder)
+
+
+@pytest.mark.slow
+def test_third_ctrl_c_abandons_the_video_never_the_report(folder):
+    before = snapshot(folder)
+    # Two seconds a frame: the third Ctrl+C comes while a frame is still being written.
+    proc = _start(folder, *ANALYZE, env={ENCODE_DELAY_ENV: "2"})
+    code, out, err = _interrupt(proc, folder, 3)
+    assert code == 130, err
+    message = "the annotated video was not written to a.mp4: abandoned on the third Ctrl+C"
+    assert f"formcheck: error: {message}" in err and "Traceback" not in err
+    data = _report(folder / "a.json")
+    assert data["partial"] and message in data["warnings"]
+    assert not (folder / "a.mp4").exists() and "Annotated video" not in out
+    _kept(before, folder)
+
+
+@pytest.mark.slow
+@pytest.mark.clips
+@pytest.mark.parametrize("presses", [2, 3])
+def test_live_keeps_its_report_on_repeated_ctrl_c(videos, model_path, folder, presses):
+    before = snapshot(folder)
+    proc = _start(folder, "live", "--source", videos / CLIP, "--no-window", "-e",
+                  "glute_bridge", "--model-path", model_path, "--out", "a.mp4",
+                  "--report", "a.json", "--no-history", env={ENCODE_DELAY_ENV: "1"})
+    code, out, err = _interrupt(proc, folder, presses)
+    assert "Traceback" not in err
+    data = _report(folder / "a.json")
+    assert data["partial"] and data["mode"] == "live"
+    assert any(w.startswith("interrupted: the report covers the session up to")
+               for w in data["warnings"])
+    if presses == 2:
+        assert code == 130 and _frames(folder / "a.mp4") > 0
+    else:
+        assert code == 130 and not (folder / "a.mp4").exists()
+        assert "abandoned on the third Ctrl+C" in err
+    _kept(before, folder)
