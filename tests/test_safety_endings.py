@@ -134,3 +134,52 @@ def test_live_keeps_its_report_on_repeated_ctrl_c(videos, model_path, folder, pr
         assert code == 130 and not (folder / "a.mp4").exists()
         assert "abandoned on the third Ctrl+C" in err
     _kept(before, folder)
+
+
+# ------------------------------------------------------------------ 4. a pose process dies
+
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is `pid` (from /proc: no psutil)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _pose_processes(pid: int) -> list[int]:
+    """The pose processes of formcheck `pid`: children of its fork server, its child."""
+    return [g for c in _children(pid) for g in _children(c)]
+
+
+@pytest.mark.slow
+@pytest.mark.clips
+def test_a_dead_pose_process_still_gives_the_report_and_a_partial_video(videos, model_path,
+                                                                        folder):
+    before = snapshot(folder)
+    proc = _start(folder, "analyze", videos / CLIP, "-e", "glute_bridge", "--model-path",
+                  model_path, "--workers", "2", "--out", "b.mp4", "--report", "a.json",
+                  "--no-history", "-q", env={ENCODE_DELAY_ENV: "0.01"})
+    _wait_for(lambda: ENCODING_MARK in _err(folder), "video frames", proc)
+    pose = _pose_processes(proc.pid)
+    assert len(pose) == 1
+    os.kill(pose[0], signal.SIGKILL)
+    out, _ = proc.communicate(timeout=120)
+    err = _err(folder)
+    assert proc.returncode == 1, err
+    assert "formcheck: error: the analysis stopped early: the pose worker process died (the " \
+           "report covers the video up to" in err and "Traceback" not in err
+    data = _report(folder / "a.json")
+    assert data["partial"] and data["duration_s"] < 13
+    assert any(w.startswith("the analysis stopped early at ") and "pose worker process died"
+               in w for w in data["warnings"])
+    # The video of the part analysed, named as incomplete; never under the name asked for.
+    assert not (folder / "b.mp4").exists()
+    assert 0 < _frames(folder / "b.partial.mp4") < 404
+    assert any("b.partial.mp4" in w for w in data["warnings"])
+    _kept(before, folder)
