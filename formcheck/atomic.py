@@ -7,20 +7,54 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import stat
 import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+# A temporary file's name carries its owner's PID (`.NAME.fcPID-RANDOM.SUFFIX`), so that a
+# later run can tell the leftovers of a run that was killed (SIGKILL, power cut) from the
+# files of one still running.
+_TEMP = re.compile(r"\..+\.fc(\d+)-[a-z0-9_]{8}\.[A-Za-z0-9]+")
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process `pid` exists (one of another user's counts as alive)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
+
+
+def remove_orphans(folder: str | Path, pattern: re.Pattern[str] = _TEMP) -> list[Path]:
+    """Remove the regular files in `folder` whose whole name matches `pattern` (group 1: the
+    owner's PID) and whose owner is dead; the ones removed. Never raises."""
+    removed = []
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            m = pattern.fullmatch(entry.name)
+            if m and int(m[1]) != os.getpid() and not pid_alive(int(m[1])):
+                with contextlib.suppress(OSError):
+                    if entry.is_file(follow_symlinks=False):
+                        os.unlink(entry.path)
+                        removed.append(Path(entry.path))
+    return removed
+
 
 def temp_beside(path: str | Path, suffix: str | None = None) -> Path:
     """A new empty hidden file in `path`'s folder (created if need be), with the permissions
-    a plain new file would get, to be renamed over `path` once complete."""
+    a plain new file would get, to be renamed over `path` once complete. Temporary files
+    that dead runs left in that folder are removed first."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix or target.suffix or ".tmp",
-                               dir=target.parent)
+    remove_orphans(target.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.fc{os.getpid()}-",
+                               suffix=suffix or target.suffix or ".tmp", dir=target.parent)
     os.close(fd)
     umask = os.umask(0)
     os.umask(umask)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -183,3 +184,86 @@ def test_a_dead_pose_process_still_gives_the_report_and_a_partial_video(videos, 
     assert 0 < _frames(folder / "b.partial.mp4") < 404
     assert any("b.partial.mp4" in w for w in data["warnings"])
     _kept(before, folder)
+
+
+# ------------------------------------------------- 5. a full disk, and what killed runs left
+
+def _file_size_limit(limit: int):
+    """For preexec_fn: files the child writes may not grow past `limit` bytes (a full disk
+    as far as it can tell: EFBIG where ENOSPC would be)."""
+    return lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+
+@pytest.mark.slow
+def test_a_full_disk_for_the_video_still_gives_the_report(folder):
+    before = snapshot(folder)
+    # The video (about 3 MB) and the pose track (300 KB) do not fit; the report (8 KB) does.
+    proc = _start(folder, *ANALYZE, "--save-pose", "p.npz",
+                  preexec_fn=_file_size_limit(200_000))
+    out, _ = proc.communicate(timeout=300)
+    err = _err(folder)
+    assert proc.returncode == 1, err
+    assert err.splitlines() == [
+        "formcheck: error: the annotated video was not written to a.mp4: File too large",
+        "formcheck: error: the pose track was not written to p.npz: File too large"]
+    data = _report(folder / "a.json")
+    assert data["summary"]["rep_count"] == 3 and not data["partial"]  # the whole analysis
+    assert "the annotated video was not written to a.mp4: File too large" in data["warnings"]
+    assert "Report: a.json" in out and "Annotated video" not in out
+    assert not (folder / "a.mp4").exists() and not (folder / "p.npz").exists()
+    _kept(before, folder)  # no hidden temporary video either
+
+
+@pytest.mark.slow
+def test_when_the_report_cannot_be_written_the_error_says_so(folder):
+    before = snapshot(folder)
+    proc = _start(folder, "analyze", "t.npz", "-e", "glute_bridge", "--report", "a.json",
+                  "-q", preexec_fn=_file_size_limit(2_000))
+    out, _ = proc.communicate(timeout=300)
+    err = _err(folder)
+    assert proc.returncode == 1, err
+    assert "formcheck: error: the report was not written to a.json: File too large" in err
+    assert "Report: a.json" not in out and "3 reps" in out  # the summary is still shown
+    assert not (folder / "a.json").exists()
+    _kept(before, folder)
+
+
+def _dead_pid() -> int:
+    """A PID no process has: a child that has ended and been reaped."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_a_later_run_removes_what_killed_runs_left_and_only_that(folder, tmp_path):
+    from formcheck.atomic import temp_beside
+    from formcheck.pipeline.pose_process import SHM_DIR, SHM_PREFIX, PoseProcess
+
+    dead, alive = _dead_pid(), os.getppid()  # pytest's parent outlives the test
+    orphans = [folder / f".a.mp4.fc{dead}-abcd_123.mp4", folder / f".r.json.fc{dead}-zz9zz9zz.json"]
+    kept = [folder / f".a.mp4.fc{alive}-abcd_123.mp4", folder / ".a.mp4.abcd_123.mp4",
+            folder / f".notes.fc{dead}-x.txt"]
+    for p in orphans + kept:
+        p.write_bytes(b"left behind")
+    before = {k: v for k, v in snapshot(folder).items() if k not in {p.name for p in orphans}}
+    tmp = temp_beside(folder / "b.json")
+    assert tmp.name.startswith(f".b.json.fc{os.getpid()}-")
+    tmp.unlink()
+    assert snapshot(folder) == before  # the orphans gone; the rest byte-identical
+
+    if not SHM_DIR.is_dir():
+        pytest.skip("no /dev/shm here")
+    shm_orphan = SHM_DIR / f"{SHM_PREFIX}{dead}-0123abcd"
+    shm_live = SHM_DIR / f"{SHM_PREFIX}{alive}-0123abcd"
+    for p in (shm_orphan, shm_live):
+        p.write_bytes(b"ring")
+    proc = PoseProcess(start=False)
+    try:
+        proc.open_ring((4, 4, 3), 2)
+        ring = SHM_DIR / proc._shm.name.lstrip("/")  # type: ignore[union-attr]
+        assert ring.name.startswith(f"{SHM_PREFIX}{os.getpid()}-") and ring.exists()
+        assert not shm_orphan.exists() and shm_live.read_bytes() == b"ring"
+    finally:
+        proc.close()
+        shm_live.unlink()
+    assert not ring.exists()

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import re
+import secrets
 import threading
 import time
 from dataclasses import dataclass
@@ -35,6 +37,12 @@ if TYPE_CHECKING:  # numpy is imported where it is used: the fork server imports
     import numpy as np
 
 PRELOAD = "formcheck.pipeline.pose_preload"
+
+# Frame rings are named with the owner's PID, so that a later run removes the ones a killed
+# run left in /dev/shm (see atomic.remove_orphans).
+SHM_PREFIX = "formcheck-"
+_SHM = re.compile(rf"{SHM_PREFIX}(\d+)-[0-9a-f]{{8}}")
+SHM_DIR = Path("/dev/shm")
 
 
 class PoseProcessError(RuntimeError):
@@ -301,9 +309,14 @@ class PoseProcess:
         """Give it a ring of `slots` frame buffers of at most `shape` (after load)."""
         import numpy as np
 
+        from formcheck.atomic import remove_orphans
+
         frame_bytes = int(np.prod(shape))
         self.slots = slots
-        self._shm = shared_memory.SharedMemory(create=True, size=frame_bytes * slots)
+        remove_orphans(SHM_DIR, _SHM)
+        self._shm = shared_memory.SharedMemory(
+            name=f"{SHM_PREFIX}{os.getpid()}-{secrets.token_hex(4)}", create=True,
+            size=frame_bytes * slots)
         # Flat slots: a smaller frame is still one contiguous block, as cvtColor's dst must be.
         self._ring = np.ndarray((slots, frame_bytes), np.uint8, buffer=self._shm.buf)
         self._send(OpenRing(self._shm.name, shape, slots))
