@@ -267,3 +267,56 @@ def test_a_later_run_removes_what_killed_runs_left_and_only_that(folder, tmp_pat
         proc.close()
         shm_live.unlink()
     assert not ring.exists()
+
+
+# ------------------------------------------------- 6. a model that failed to load is not kept
+
+def _waiting_for_work(proc) -> bool:
+    """The pose process has read every message sent and waits on its pipe again."""
+    import fcntl
+    import struct
+    import termios
+
+    unread = struct.unpack("i", fcntl.ioctl(proc._jobs.fileno(), termios.FIONREAD,
+                                             b"\0\0\0\0"))[0]
+    pid = proc.proc.pid
+    try:
+        wchan = Path(f"/proc/{pid}/task/{pid}/wchan").read_text()
+    except OSError:
+        wchan = "pipe"
+    return unread == 0 and "pipe" in wchan
+
+
+@pytest.mark.slow
+def test_a_model_rebuilt_at_the_same_path_is_loaded_again(model_path, tmp_path):
+    """The pre-started pool is told the cached model before it is verified; a corrupt one is
+    rebuilt in place (a new file at the same path) and named again: the pose process must
+    load the new file, not keep its failed load (the run then failed: 'pose worker failed to
+    start')."""
+    import numpy as np
+
+    from formcheck.pipeline.pose_process import Job, WarmPool
+
+    cached = tmp_path / "pose_landmarker_full.task"
+    cached.write_bytes(b"PK\3\4 not a model")
+    pool = WarmPool(1)
+    try:
+        pool.load(cached)
+        proc = pool.started()[0]
+        deadline = time.monotonic() + 60
+        while not _waiting_for_work(proc) and time.monotonic() < deadline:
+            time.sleep(0.05)  # the corrupt one tried first, as in a run
+        rebuilt = tmp_path / ".rebuilt.task"
+        rebuilt.write_bytes(model_path.read_bytes())
+        os.replace(rebuilt, cached)  # how the model cache puts a rebuilt model in place
+        pool.load(cached)
+        taken = pool.take()
+        assert taken is not None
+        taken.open_ring((48, 64, 3), 1)
+        staged = taken.stage(0, np.zeros((48, 64, 3), np.uint8))
+        taken.send(Job(0, 0.0, 0, staged, (64, 48)))
+        done = taken.result(timeout=60)
+        assert done.slot == 0 and done.pose.t_s == 0.0  # type: ignore[attr-defined]
+        taken.close()
+    finally:
+        pool.close()

@@ -67,10 +67,21 @@ class WorkerTimes:
 # Messages to a pose process.
 @dataclass(frozen=True)
 class Load:
-    """Load this model (a later Load replaces the landmarker: see WarmPool.load)."""
+    """Load this model (a later Load replaces the landmarker: see WarmPool.load). `file`:
+    the model file's identity when named (inode, size, mtime), so that a file replaced at the
+    same path (a corrupt cached model rebuilt) is loaded again, never the failed load kept."""
 
     model: str
     census: bool
+    file: tuple[int, int, int] = (0, 0, 0)
+
+
+def _identity(path) -> tuple[int, int, int]:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return (0, 0, 0)
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 @dataclass(frozen=True)
@@ -299,8 +310,8 @@ class PoseProcess:
 
     def load(self, model_path, census: bool) -> None:
         """Have it load the model (and the crowd-census landmarker) now, unless told so
-        already."""
-        msg = Load(str(model_path), census)
+        already (the same file, unchanged)."""
+        msg = Load(str(model_path), census, _identity(model_path))
         if self.loaded != msg:
             self._send(msg)
             self.loaded = msg
