@@ -320,3 +320,39 @@ def test_a_model_rebuilt_at_the_same_path_is_loaded_again(model_path, tmp_path):
         taken.close()
     finally:
         pool.close()
+
+
+# ------------------------------------------------------------------ 7. --workers capped
+
+def test_workers_are_capped_at_cores_and_memory():
+    from formcheck.pipeline.pose_process import POSE_PROCESS_BYTES, max_workers
+
+    assert max_workers(2, 64 * 2**30) == 3  # a pose process per core, and this one
+    assert max_workers(16, 3 * POSE_PROCESS_BYTES + 1) == 4  # as many as the memory holds
+    assert max_workers(8, POSE_PROCESS_BYTES // 2) == 1  # none: inference in this process
+    assert max_workers(4, None) == 5  # memory unknown: cores only
+
+
+@pytest.mark.slow
+def test_a_thousand_workers_start_a_few_pose_processes(model_path, folder):
+    from test_safety import tiny_video
+
+    from formcheck.pipeline.pose_process import free_memory, max_workers
+
+    tiny_video(folder / "s.mp4", frames=90)
+    before = snapshot(folder)
+    most = max_workers(os.cpu_count() or 1, free_memory())
+    proc = _start(folder, "analyze", "s.mp4", "-e", "glute_bridge", "--model-path", model_path,
+                  "--workers", "1000", "--report", "a.json", "--no-history", "-q")
+    seen = 0
+    while proc.poll() is None:
+        seen = max(seen, len(_pose_processes(proc.pid)))
+        time.sleep(0.02)
+    err = _err(folder)
+    assert proc.returncode == 0, err
+    assert err.startswith(f"formcheck: --workers 1000 is more than this machine can hold "
+                          f"({os.cpu_count()} cores, ")
+    assert f"): using {most}\n" in err
+    assert 0 < seen <= most - 1  # pose processes: the rest of the workers
+    assert _report(folder / "a.json")["summary"]["rep_count"] == 0
+    _kept(before, folder)

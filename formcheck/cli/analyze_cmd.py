@@ -57,7 +57,7 @@ def analyze(
     """Analyse a recorded video: count reps, time holds, check form."""
     spec = load_spec(exercise, exercise_file, variant)
     side_ = check_side(side)
-    check_workers(workers)
+    workers = check_workers(workers)
     check_video_suffix(out)
     if save_pose is not None and save_pose.suffix.lower() != ".npz":
         raise UserError(f"--save-pose {save_pose}: use a .npz file name")

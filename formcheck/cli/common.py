@@ -22,8 +22,22 @@ def check_side(side: str | None) -> str | None:
 
 
 def check_workers(workers: int) -> int:
+    """`workers`, capped at what this machine can hold (said on stderr when it is)."""
+    import os
+    import sys
+
+    from formcheck.pipeline.pose_process import POSE_PROCESS_BYTES, free_memory, max_workers
+
     if workers < 0:
         raise UserError(f"--workers must be 0 (auto), 1 or more, not {workers}")
+    cores, free = os.cpu_count() or 1, free_memory()
+    most = max_workers(cores, free)
+    if workers > most:
+        room = "" if free is None else (f", {free / 2**30:.1f} GB of memory free for pose "
+                                        f"processes of about {POSE_PROCESS_BYTES >> 20} MB")
+        print(f"formcheck: --workers {workers} is more than this machine can hold ({cores} "
+              f"cores{room}): using {most}", file=sys.stderr)
+        return most
     return workers
 
 

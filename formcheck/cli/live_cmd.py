@@ -64,7 +64,7 @@ def live(
 
     spec = load_spec(exercise, exercise_file, variant)
     side_ = check_side(side)
-    check_workers(workers)
+    workers = check_workers(workers)
     if source_speed <= 0:
         raise UserError(f"--source-speed must be more than 0, not {source_speed:g}")
     check_video_suffix(out)
