@@ -356,3 +356,43 @@ def test_a_thousand_workers_start_a_few_pose_processes(model_path, folder):
     assert 0 < seen <= most - 1  # pose processes: the rest of the workers
     assert _report(folder / "a.json")["summary"]["rep_count"] == 0
     _kept(before, folder)
+
+
+# ------------------------------------------------------- outputs and the history's own files
+
+def test_the_video_writer_never_renames_over_a_link_made_meanwhile(tmp_path):
+    import numpy as np
+
+    from formcheck.atomic import NotRegularFileError
+    from formcheck.pipeline.writer import AnnotatedVideoWriter
+
+    (tmp_path / "kept.txt").write_text("the link's target\n")
+    writer = AnnotatedVideoWriter(tmp_path / "a.mp4", 30, (64, 48))
+    writer.write(np.zeros((48, 64, 3), np.uint8))
+    (tmp_path / "a.mp4").symlink_to("kept.txt")  # after the start, before the rename
+    before = {k: v for k, v in snapshot(tmp_path).items() if not k.startswith(".")}
+    with pytest.raises(NotRegularFileError, match="not a regular file"):
+        writer.close()
+    assert snapshot(tmp_path) == before  # the link and its target as they were, no temp
+
+
+@pytest.mark.slow
+def test_a_history_page_never_replaces_a_history_file(folder):
+    history = folder / "history"
+    env = {**os.environ, "FORMCHECK_HISTORY_DIR": str(history)}
+    run = subprocess.run([sys.executable, "-m", "formcheck", "analyze", "t.npz", "-e",
+                          "glute_bridge", "--report", "history/filed.json", "-q"], cwd=folder,
+                         capture_output=True, text=True, env=env)
+    assert run.returncode == 0, run.stderr
+    assert (history / "history.sqlite3").is_file()
+    before = snapshot(folder)
+    for name, option in [("history.sqlite3", "--html"), ("filed.json", "--html"),
+                         ("filed.json", "--csv")]:
+        run = subprocess.run([sys.executable, "-m", "formcheck", "report", "--history",
+                              "--history-dir", "history", option, f"history/{name}"],
+                             cwd=folder, capture_output=True, text=True)
+        assert run.returncode == 2, run.stderr
+        assert run.stderr == (f"formcheck: error: {option} history/{name} would overwrite "
+                              f"the history file {name} history/{name}; formcheck never "
+                              "replaces its input: choose another file name\n")
+        assert snapshot(folder) == before

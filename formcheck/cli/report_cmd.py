@@ -176,6 +176,17 @@ def _pain_entries(folder: Path, problems: list[str]) -> list[PainEntry]:
         return []
 
 
+def _history_files(folder: Path) -> dict[str, Path]:
+    """The files of the history folder (its store and filed reports), named as inputs: an
+    output must never replace one."""
+    from formcheck.report.store import DB_NAME
+
+    if not folder.is_dir():
+        return {}
+    return {f"the history file {p.name}": p for p in sorted(folder.iterdir())
+            if p.name.startswith(DB_NAME) or p.suffix.lower() == ".json"}
+
+
 @app.command("report")
 def report(
     reports: Annotated[list[Path] | None, typer.Argument(
@@ -217,11 +228,12 @@ def report(
     if import_ and not reports:
         raise UserError("--import needs report files")
     first, last = parse_day(since, "--since"), parse_day(until, "--until")
+    folder = history_folder or history_dir()
     check_paths({"--html": html, "--csv": csv, "--pdf": pdf},
-                {f"report {i + 1}": p for i, p in enumerate(reports or [])},
+                {**{f"report {i + 1}": p for i, p in enumerate(reports or [])},
+                 **(_history_files(folder) if history or import_ else {})},
                 stdout_ok={"--html", "--csv"})
 
-    folder = history_folder or history_dir()
     problems: list[str] = []
     if history:
         found, problems = load_history(folder, first, last, exercise)

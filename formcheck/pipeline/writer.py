@@ -127,7 +127,11 @@ class AnnotatedVideoWriter:
             self._tmp.unlink()
             return dest
         else:
-            refuse_special(self.path)
+            try:
+                refuse_special(self.path)  # made a link or FIFO since the start: kept
+            except OSError:
+                self._tmp.unlink()
+                raise
             os.replace(self._tmp, self.path)
         return self.path
 
