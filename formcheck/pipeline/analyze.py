@@ -59,7 +59,7 @@ def _run(session: Session, items: Iterable[tuple[np.ndarray | None, PoseFrame]],
                         image = canvas()  # type: ignore[misc]
                     _, scene = step(image, pose)
                     if writer is not None:
-                        writer.put(scene)  # type: ignore[arg-type]
+                        writer.put(scene)
                     done += 1
                     if progress:
                         progress(done, total)

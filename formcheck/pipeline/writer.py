@@ -179,8 +179,8 @@ class VideoOutput:
                 print(f"formcheck: {ENCODING_MARK}", file=sys.stderr, flush=True)
             time.sleep(self._delay)
 
-    def put(self, scene: np.ndarray) -> None:
-        if self._sink.error is None:  # once the video has failed, scenes are not kept
+    def put(self, scene: np.ndarray | None) -> None:
+        if scene is not None and self._sink.error is None:  # a failed video keeps no scene
             with contextlib.suppress(Exception):  # the encoder's failure, said by finish
                 self._sink.put(scene)
 
