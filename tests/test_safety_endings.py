@@ -186,6 +186,23 @@ def test_a_dead_pose_process_still_gives_the_report_and_a_partial_video(videos, 
     _kept(before, folder)
 
 
+def test_a_partial_video_never_replaces_a_file_of_that_name(tmp_path):
+    import numpy as np
+
+    from formcheck.pipeline.ending import Ending
+    from formcheck.pipeline.writer import VideoOutput
+
+    (tmp_path / "a.partial.mp4").write_bytes(b"the user's own")
+    before = snapshot(tmp_path)
+    video = VideoOutput(tmp_path / "a.mp4", 30, (64, 48), 4, Ending())
+    for _ in range(3):
+        video.put(np.zeros((48, 64, 3), np.uint8))
+    assert video.finish(complete=False) is None
+    assert video.error == ("the annotated video of the part analysed was not kept: "
+                           f"{tmp_path / 'a.partial.mp4'} already exists")
+    assert snapshot(tmp_path) == before  # nothing replaced, no temporary file left
+
+
 # ------------------------------------------------- 5. a full disk, and what killed runs left
 
 def _file_size_limit(limit: int):

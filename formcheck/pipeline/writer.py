@@ -196,6 +196,11 @@ class VideoOutput:
                              "on the third Ctrl+C"
                 return None
             written = self.writer.close(None if complete else partial_name(path))
+        except FileExistsError:  # only the partial name is never replaced
+            self.writer.discard()
+            self.error = (f"the annotated video of the part analysed was not kept: "
+                          f"{partial_name(path)} already exists")
+            return None
         except Exception as exc:  # a full or failing disk, mostly
             self.writer.discard()
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
