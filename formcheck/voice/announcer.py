@@ -67,6 +67,11 @@ class Announcer:
                                    f"cue:{self._cue}" if self._cue else None) if t}
         return says
 
+    def unsaid(self, say: Say) -> None:
+        """`say` was dropped unspoken: a cue may be asked for again as soon as it is true."""
+        if say.kind == "cue" and say.topic:
+            self._cue_said.pop(say.topic.removeprefix("cue:"), None)
+
     def new_set(self) -> None:
         """The next rep is the first of a new set (a guided session's set, a reset)."""
         self._base = self._count
@@ -86,6 +91,7 @@ class Announcer:
         says = [Say(str(n), "count", s.t_s)]  # several at once (a confirmed pair): the last
         if self.auto_sets and n == self.target:
             says.append(Say("set done", "event", s.t_s))
+            self._base = self._count  # the next rep is the next set's first
         return says
 
     @property

@@ -44,10 +44,16 @@ class Phrases:
         except EngineUnavailable as exc:
             self.error = str(exc)
             return
+        except Exception as exc:  # a broken install: the session goes on without speech
+            self.error = f"the speech engine failed: {exc}"
+            return
         finally:
             self._ready.set()
         while (text := self._todo.get()) is not None:
-            self._cache[text] = synth(text)
+            try:
+                self._cache[text] = synth(text)
+            except Exception:  # that phrase stays unsaid; the fixed ones still work
+                continue
 
     @property
     def ok(self) -> bool:

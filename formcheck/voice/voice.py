@@ -33,6 +33,7 @@ class Voice:
     blocking: bool = False  # wait for a phrase's synthesis (offline runs: nothing is real-time)
     spoken: list[Spoken] = field(default_factory=list)
     last_t: float = 0.0
+    _forgotten: int = 0  # dropped phrases already reported to the announcer
 
     def __post_init__(self) -> None:
         pcm = self.phrases.wait if self.blocking else self.phrases.get
@@ -56,6 +57,9 @@ class Voice:
     def _tick(self, t: float) -> None:
         self.last_t = max(self.last_t, t)
         self._send(self.line.tick(self.last_t, self.announcer.topics))
+        for say in self.line.dropped[self._forgotten:]:
+            self.announcer.unsaid(say)  # a stale cue may be said when it is true again
+        self._forgotten = len(self.line.dropped)
 
     def _send(self, actions: list[Spoken | Cut]) -> None:
         for act in actions:
