@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from formcheck.errors import UserError
+from formcheck.voice import Voice
 
 VOICE_HELP = ("Speak counts, hold countdowns and cues (default: on where there is a sound "
               "device).")
@@ -21,7 +22,7 @@ def check_audio_suffix(path: Path | None) -> None:
 
 @contextlib.contextmanager
 def session_voice(spec, *, speak: bool, audio_out: Path | None, offline: bool = False
-                  ) -> Iterator[object | None]:
+                  ) -> Iterator[Voice | None]:
     """The session's voice (None when there is nothing to speak with or to), closed on the
     way out whatever happens, so the WAV track is written up to where the session ended.
     `offline` (analyze): every phrase is synthesised when asked for, nothing is real-time."""

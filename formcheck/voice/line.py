@@ -73,8 +73,9 @@ class VoiceLine:
             if say is not None and say.topic is not None and say.topic not in topics:
                 self.dropped.append(say)
                 setattr(self, name, None)
-        busy = self.playing is not None and self.playing.end_s > t
-        if busy and self._stale(self.playing, topics, urgent_waiting=self._urgent is not None):
+        playing = self.playing
+        busy = playing is not None and playing.end_s > t
+        if busy and self._stale(playing, topics, urgent_waiting=self._urgent is not None):
             out.append(self._cut(t))
             busy = False
         if busy:
@@ -104,7 +105,9 @@ class VoiceLine:
                 break
         return out
 
-    def _stale(self, playing: Spoken, topics: set[str], urgent_waiting: bool) -> bool:
+    def _stale(self, playing: Spoken | None, topics: set[str], urgent_waiting: bool) -> bool:
+        if playing is None:
+            return False
         say = playing.say
         if say.topic is not None and say.topic not in topics:
             return True

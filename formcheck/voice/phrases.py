@@ -39,8 +39,8 @@ class Phrases:
             engine = make_engine()
             synth: Synth = engine.synth  # type: ignore[attr-defined]
             self.rate = engine.rate  # type: ignore[attr-defined]
-            for text in fixed:
-                self._cache[text] = synth(text)
+            for phrase in fixed:
+                self._cache[phrase] = synth(phrase)
         except EngineUnavailable as exc:
             self.error = str(exc)
             return

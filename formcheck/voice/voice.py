@@ -50,6 +50,11 @@ class Voice:
         self.line.ask(Say(text, "event", self.last_t if t_s is None else t_s))
         self._tick(self.last_t if t_s is None else t_s)
 
+    def prepare(self, texts: list[str]) -> None:
+        """Have these phrases made now, ahead of their time ("rest 60 seconds")."""
+        for text in texts:
+            self.phrases.get(text)
+
     def tick(self, t_s: float) -> None:
         """Time passes without frames (a rest timer): waiting phrases get their turn."""
         self._tick(t_s)
