@@ -10,6 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pytest
 from kinematics import reps, supine_bridge
 
 from formcheck.analysis.engine import Engine
@@ -114,6 +115,29 @@ def test_a_cue_is_said_once_settled_not_repeated_and_good_rep_is_not_spoken():
     seq += [state(4.0), state(4.5, cue=low), state(5.0, cue=low)]  # back within 8 s: not again
     seq += [state(10.0, cue=low), state(10.5, cue=low)]  # 8 s on, still up: again
     assert said(ann, seq) == [(0.6, "Lift your hips higher"), (10.0, "Lift your hips higher")]
+
+
+def test_a_guided_session_keeps_one_track_across_exercises_and_says_its_own_events(tmp_path):
+    """Sets announced by the session (auto_sets off), a rest said between two exercises, the
+    second exercise's frame times (from 0 again) placed after the first's on one WAV track;
+    a confirmed pair of reps counted at once says only the last number."""
+    bridge, clam = get_exercise("glute_bridge"), get_exercise("clamshell")
+    wav = tmp_path / "session.wav"
+    voice = open_voice(bridge, device=False, wav=wav, make_engine=FakeEngine, blocking=True,
+                       auto_sets=False)
+    for t, n in ((1.0, 1), (2.0, 3)):
+        voice.update(state(t, rep_count=n, set_count=1))
+    voice.say("rest 60 seconds", 3.0)
+    voice.tick(70.0)
+    voice.exercise(clam, offset_s=70.0)
+    voice.update(state(1.5, rep_count=1, set_count=1))
+    voice.close(farewell="session done")
+    assert [(s.text, s.start_s) for s in voice.spoken] == [
+        ("1", 1.0), ("3", 2.0), ("rest 60 seconds", 3.0), ("1", 71.5),
+        ("session done", 71.5 + 0.06)]
+    starts, n = speech_starts(wav, gap_s=0.01)
+    assert [round(s, 2) for s in starts] == [1.0, 2.0, 3.0, 71.5]  # the last two abut
+    assert n / RATE == pytest.approx(71.5 + 0.06 + 12 * 0.06, abs=0.01)
 
 
 # ----------------------------------------------------------------------------- voice line

@@ -86,10 +86,10 @@ class Announcer:
             self._set = s.set_count
         if s.rep_count == self._count:
             return []
-        self._count = s.rep_count
+        before, self._count = self._count - self._base, s.rep_count
         n = self._count - self._base
         says = [Say(str(n), "count", s.t_s)]  # several at once (a confirmed pair): the last
-        if self.auto_sets and n == self.target:
+        if self.auto_sets and self.target and before < self.target <= n:
             says.append(Say("set done", "event", s.t_s))
             self._base = self._count  # the next rep is the next set's first
         return says

@@ -32,7 +32,8 @@ class Voice:
     sinks: list[Sink]
     blocking: bool = False  # wait for a phrase's synthesis (offline runs: nothing is real-time)
     spoken: list[Spoken] = field(default_factory=list)
-    last_t: float = 0.0
+    last_t: float = 0.0  # on the voice's clock: frame time + offset_s
+    offset_s: float = 0.0
     _forgotten: int = 0  # dropped phrases already reported to the announcer
 
     def __post_init__(self) -> None:
@@ -43,10 +44,18 @@ class Voice:
         """One analysed frame."""
         for say in self.announcer.update(state):
             self.line.ask(say)
-        self._tick(state.t_s)
+        self._tick(state.t_s + self.offset_s)
+
+    def exercise(self, spec: ExerciseSpec, offset_s: float) -> None:
+        """The next exercise of a guided session, whose frame times start again from 0: they
+        are placed `offset_s` later on this voice's clock (one track for the whole session)."""
+        self.announcer = Announcer(spec, auto_sets=self.announcer.auto_sets)
+        self.offset_s = offset_s
+        self.prepare(fixed_phrases(spec))
 
     def say(self, text: str, t_s: float | None = None) -> None:
-        """An event to announce ("rest 60 seconds", "switch sides"): in turn, never dropped."""
+        """An event to announce ("rest 60 seconds", "switch sides"): in turn, never dropped.
+        `t_s` is on the voice's clock (default: the last frame's time)."""
         self.line.ask(Say(text, "event", self.last_t if t_s is None else t_s))
         self._tick(self.last_t if t_s is None else t_s)
 
@@ -56,7 +65,8 @@ class Voice:
             self.phrases.get(text)
 
     def tick(self, t_s: float) -> None:
-        """Time passes without frames (a rest timer): waiting phrases get their turn."""
+        """Time passes without frames (a rest timer; `t_s` on the voice's clock): waiting
+        phrases get their turn."""
         self._tick(t_s)
 
     def _tick(self, t: float) -> None:
