@@ -5,6 +5,10 @@ speech, found again by its energy) and the sound-device player on a fake stream.
 
 from __future__ import annotations
 
+import ctypes.util
+import os
+import subprocess
+import sys
 import wave
 from dataclasses import replace
 from pathlib import Path
@@ -373,3 +377,43 @@ def test_the_player_feeds_the_device_phrases_in_turn_then_silence_and_cuts_at_on
     assert stream.pull(3).tolist() == [0, 0, 0] and not player.busy
     player.close(1.0)
     assert stream.closed
+
+
+PLAY_ON_DEVICE = """
+import threading, numpy as np
+from formcheck.voice.engine import EspeakEngine
+from formcheck.voice.player import DevicePlayer, open_stream
+delivered = []
+def through(rate, fill):  # the real stream, noting what its callback hands the device
+    def noted(out, frames, time_info, status):
+        fill(out, frames, time_info, status)
+        delivered.append(out[:, 0].copy())
+    return open_stream(rate, noted)
+engine = EspeakEngine()
+player = DevicePlayer(engine.rate, through)
+pcm = engine.synth("3")
+player.play(0.0, pcm)
+wait = threading.Event()
+for _ in range(500):
+    if not player.busy:
+        break
+    wait.wait(0.01)
+player.close(1.0)
+out = np.concatenate(delivered)
+start = int(np.flatnonzero(out)[0] - np.flatnonzero(pcm)[0])
+print(len(pcm), int(np.array_equal(out[start:start + len(pcm)], pcm)))
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the ALSA null device is Linux's")
+def test_the_player_plays_a_phrase_through_portaudio(tmp_path):
+    """The real sound path (sounddevice, PortAudio, ALSA) on ALSA's null device: the device's
+    callback is handed the phrase's samples, exactly."""
+    if ctypes.util.find_library("portaudio") is None:
+        pytest.skip("PortAudio is not installed (scripts/quickstart.sh installs libportaudio2)")
+    (tmp_path / ".asoundrc").write_text("pcm.!default {\n  type null\n}\n")
+    run = subprocess.run([sys.executable, "-c", PLAY_ON_DEVICE], capture_output=True,
+                         text=True, timeout=60, env={**os.environ, "HOME": str(tmp_path)})
+    assert run.returncode == 0, run.stderr
+    n, same = map(int, run.stdout.split())
+    assert n > 2000 and same == 1
