@@ -5,8 +5,8 @@ network), says a number in a few milliseconds, and the `espeakng-loader` wheel b
 library and its voice data, so `pip install formcheck` alone brings speech on Linux, macOS
 and Windows. A system libespeak-ng (Debian's `libespeak-ng1`) is used when the wheel is absent.
 
-The library keeps global state: one engine per process, used from one thread (the phrase
-cache's worker)."""
+The library keeps global state (voice, rate, where audio goes): every call holds one lock,
+and each synthesis points the audio at its own engine first."""
 
 from __future__ import annotations
 
@@ -91,6 +91,7 @@ class EspeakEngine:
         data = text.encode("utf-8")
         with _LOCK:
             self._chunks = []
+            self._lib.espeak_SetSynthCallback(self._callback)  # ours, if another engine took it
             self._lib.espeak_Synth(data, len(data) + 1, 0, POS_CHARACTER, 0, CHARS_UTF8,
                                    None, None)
             chunks, self._chunks = self._chunks, []

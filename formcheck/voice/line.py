@@ -61,10 +61,6 @@ class VoiceLine:
         else:
             self._events.append(say)
 
-    @property
-    def idle(self) -> bool:
-        return self._urgent is None and self._cue is None and not self._events
-
     def tick(self, t: float, topics: set[str]) -> list[Spoken | Cut]:
         """What happens at time t: cuts, and the phrase that starts (at t), if any."""
         out: list[Spoken | Cut] = []
