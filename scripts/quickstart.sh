@@ -19,15 +19,16 @@ fi
 # PYTHONDONTWRITEBYTECODE is set every run (and every pose process) would compile them again.
 .venv/bin/python -m compileall -q formcheck >/dev/null
 
-# Xvfb (window tests), Chromium (HTML report layout, `report --pdf`) and poppler-utils
-# (pdftoppm/pdffonts: the PDF tests): system packages, root only.
+# Xvfb (window tests), Chromium (HTML report layout, `report --pdf`), poppler-utils
+# (pdftoppm/pdffonts: the PDF tests) and PortAudio (sounddevice's library: spoken feedback
+# on a sound device, tested on ALSA's null device): system packages, root only.
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
    && ! { command -v Xvfb && command -v xdotool && command -v chromium \
-          && command -v pdftoppm; } >/dev/null; then
+          && command -v pdftoppm && ldconfig -p | grep -q libportaudio.so.2; } >/dev/null; then
   apt-get update -qq >/dev/null 2>&1 || true
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xvfb xdotool chromium poppler-utils \
-    >/dev/null 2>&1 \
-    || echo "note: could not install xvfb/xdotool/chromium/poppler-utils; the window, HTML and PDF tests will skip"
+    libportaudio2 >/dev/null 2>&1 \
+    || echo "note: could not install xvfb/xdotool/chromium/poppler-utils/libportaudio2; the window, HTML, PDF and sound-device tests will skip"
 fi
 
 .venv/bin/formcheck models fetch full

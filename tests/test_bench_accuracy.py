@@ -188,6 +188,8 @@ def test_exact_to(bench):
     yaws = bench.YAWS
     grid = {p: {y: 2 for y in yaws} for p in bench.PITCHES}
     assert bench.exact_to(grid, 2) == yaws[-1]
+    grid[40][15] = 1  # from high above: shown, and counted apart from the bar
+    assert bench.exact_to(grid, 2) == yaws[-1] and bench.exact_to(grid, 2, (40,)) == 0
     grid[20][45] = 1
     assert bench.exact_to(grid, 2) == 30
     grid[0][0] = 0

@@ -189,3 +189,21 @@ def test_a_clip_ending_mid_lowering_counts_only_most_of_the_way_down():
 
     assert len(ending(140)) == 1  # 79% of the way back down
     assert ending(154) == []  # half way: the rep is not done
+
+
+def test_a_clip_ending_still_two_thirds_of_the_way_down_ends_the_rep():
+    """Where the person stopped is where they rest now (a far-off camera reads their rest a
+    little higher); a clip cut while they are still lowering is not a rep."""
+    def ending(tail):
+        ts, vs = _signal([(1.5, 130, 130), (1.0, 130, 178), (0.8, 178, 178)] + tail)
+        c = RepCounter(SPEC)
+        events = [e for t, v in zip(ts, vs, strict=True) if (e := c.update(t, v))]
+        return events + [e for e in [c.finish()] if e]
+
+    assert len(ending([(1.0, 178, 147), (0.3, 147, 147)])) == 1  # 65% back, then still
+    # cut mid-descent at the same point: still moving (the linear piece of a longer lowering)
+    ts, vs = _signal([(1.5, 130, 130), (1.0, 130, 178), (0.8, 178, 178)])
+    lower = np.arange(1, 31) / 30.0
+    c = RepCounter(SPEC)
+    feed = list(zip(ts, vs, strict=True)) + [(ts[-1] + u, 178 - 31 * u) for u in lower]
+    assert [e for t, v in feed if (e := c.update(t, v))] == [] and c.finish() is None

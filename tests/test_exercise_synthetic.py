@@ -335,6 +335,18 @@ def test_a_raised_camera_at_an_angle_counts_exactly(name):
     assert len(analyse(camera_view(track, 45, 20), *_ex(name))[0].reps) == 3
 
 
+# A phone on a table looking down at someone standing: the torso's elevation reads 90 minus
+# the camera's pitch, and must still read as upright.
+@pytest.mark.slow
+@pytest.mark.parametrize("name", [n for n in SIDE_VIEW
+                                  if get_exercise(_ex(n)[0]).camera.posture == "upright"])
+def test_standing_work_filmed_from_above_counts_exactly(name):
+    posture, _, kw = REP_EXERCISES[name]
+    track, _ = k.reps(posture, 3, **kw).render()
+    for yaw in (0, 30):
+        assert len(analyse(camera_view(track, yaw, 40), *_ex(name))[0].reps) == 3, yaw
+
+
 @pytest.mark.parametrize("name", SIDE_VIEW)
 def test_end_on_never_invents_a_rep_and_says_what_it_could_not_measure(name):
     posture, _, kw = REP_EXERCISES[name]

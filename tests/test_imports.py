@@ -1,9 +1,9 @@
 """Imports follow the pipeline (issue #17).
 
-    source -> pose -> analysis -> {overlay, report} -> pipeline -> cli
+    source -> pose -> analysis -> {overlay, report, voice} -> pipeline -> cli
 
 A module may import its own package, any earlier layer, and the shared leaves; never a later
-layer. overlay and report are siblings: neither imports the other (both are fed by analysis,
+layer. overlay, report and voice are siblings: none imports another (all are fed by analysis,
 and only pipeline/cli put them together). `exercises/` is data read by analysis: it counts as
 the analysis layer. The shared leaves (`formcheck/__init__.py`, errors.py, atomic.py,
 native_log.py) may be imported by any layer and import no layer themselves.
@@ -29,12 +29,13 @@ LAYER_OF = {
     "exercises": "analysis",
     "overlay": "overlay",
     "report": "report",
+    "voice": "voice",
     "pipeline": "pipeline",
     "cli": "cli",
     "__main__": "cli",
 }
-RANK = {"source": 0, "pose": 1, "analysis": 2, "overlay": 3, "report": 3, "pipeline": 4,
-        "cli": 5}
+RANK = {"source": 0, "pose": 1, "analysis": 2, "overlay": 3, "report": 3, "voice": 3,
+        "pipeline": 4, "cli": 5}
 # shared leaves: "" is the package itself (formcheck/__init__.py: the version)
 LEAVES = {"", "errors", "atomic", "native_log", "safe_paths"}
 

@@ -80,4 +80,4 @@ def _visibility(vis: np.ndarray, cam: np.ndarray) -> np.ndarray:
     far = pair * (1.0 - 0.5 * f[:, None])
     best[:, _RIGHT] = np.where(right_near, pair, far)
     best[:, _LEFT] = np.where(right_near, far, pair)
-    return best
+    return np.nan_to_num(best, nan=0.0)  # frames with nobody: world is NaN, visibility 0

@@ -24,7 +24,9 @@ from formcheck.analysis.state import Phase
 
 REST_WINDOW_S = 3.0
 SMALL_RANGE = 0.5  # a movement of half the range may be a small-range variant's rep
-END_RETURN = 0.75  # a clip that ends this far back from the top ends a rep (not half way)
+END_RETURN = 0.75  # a clip that ends this far back from the top ends a rep (not half way) ...
+END_STILL = 0.6  # ... or this far back with the descent over: still for END_STILL_S at the end
+END_STILL_S = 0.25
 START_CONFIRM_S = 0.5  # a return short of `start` may still reach it this soon after
 PEAK_HOLD_S = 0.06  # a peak must last this long (3 frames at 30 fps): a glitch does not count
 RETURN_CONFIRM_S = 0.1  # the return must last this long: one glitched frame is not a return
@@ -198,6 +200,20 @@ class RepCounter:
             self._doubt = None
         return None
 
+    def _back_at_end(self) -> bool:
+        """The stream ended with the person most of the way back, or well back and no longer
+        moving (where they rest now; a clip cut mid-descent is still moving)."""
+        if self.rest is None or self._prev is None or self._last_t is None:
+            return False
+        back = (self._peak - self._prev) / max(self._peak - self.rest, 1e-9)
+        if back >= END_RETURN:
+            return True
+        tail = [(t, x) for t, x in self._recent if self._last_t - t <= END_STILL_S]
+        if back < END_STILL or len(tail) < 3 or self._last_t - tail[0][0] < 0.6 * END_STILL_S:
+            return False
+        vals = [x for _, x in tail]
+        return max(vals) - min(vals) <= self.spec.start_band / 2
+
     def _settled(self, t: float, v: float) -> RepEvent | None:
         """Complete a rep whose descent has come to rest above the old return level."""
         assert self.rest is not None
@@ -233,9 +249,7 @@ class RepCounter:
         recording stopped while the person was lowering, most of the way back (END_RETURN)."""
         if self.phase == "rest" or self._last_t is None:
             return None
-        if self._return_t is None and self.phase == "down" and self.rest is not None and (
-                self._prev is not None
-                and self._peak - self._prev >= END_RETURN * (self._peak - self.rest)):
+        if self._return_t is None and self.phase == "down" and self._back_at_end():
             self._return_t = self._last_t
         if self._return_t is not None:
             return self._complete(self._last_t, math.inf)

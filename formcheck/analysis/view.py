@@ -24,7 +24,8 @@ from formcheck.pose.landmarks import LM, PoseFrame
 SIDE_MAX_WIDTH = 0.45  # shoulder/hip width over torso length: side-on below this
 FRONT_MIN_WIDTH = 0.55  # facing above this
 LYING_MAX_ELEVATION = 40.0
-UPRIGHT_MIN_ELEVATION = 50.0
+# A standing torso reads 90 minus the camera's pitch (45 from a phone on a table looking down).
+UPRIGHT_MIN_ELEVATION = 40.0
 MIN_VIS = 0.3
 EDGE = 0.02  # normalised margin: a landmark this far outside the frame is "cut off"
 

@@ -24,6 +24,7 @@ from formcheck.cli.common import (
     written,
 )
 from formcheck.cli.summary import print_summary
+from formcheck.cli.voice_opts import AUDIO_OUT_HELP, check_audio_suffix, session_voice
 from formcheck.errors import UserError
 from formcheck.pipeline.pose_process import WarmPool, analyze_pose_processes
 from formcheck.pipeline.session import SessionOutputs
@@ -49,6 +50,7 @@ def analyze(
     save_pose: Path = typer.Option(None, "--save-pose", help="Save the landmark track (.npz)."),
     no_history: bool = typer.Option(False, "--no-history", help="Don't file the report in "
                                     "the history folder."),
+    audio_out: Path = typer.Option(None, "--audio-out", help=AUDIO_OUT_HELP),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     workers: int = typer.Option(0, "--workers", help="Processes in all: 1 = everything in "
                                 "this one; N = N-1 pose-inference processes beside it; "
@@ -59,9 +61,11 @@ def analyze(
     side_ = check_side(side)
     workers = check_workers(workers)
     check_video_suffix(out)
+    check_audio_suffix(audio_out)
     if save_pose is not None and save_pose.suffix.lower() != ".npz":
         raise UserError(f"--save-pose {save_pose}: use a .npz file name")
-    check_paths({"--out": out, "--report": report, "--save-pose": save_pose},
+    check_paths({"--out": out, "--report": report, "--save-pose": save_pose,
+                 "--audio-out": audio_out},
                 {"the input": video, "--exercise-file": exercise_file,
                  "--model-path": model_path}, stdout_ok={"--report"})
     check_input(video)
@@ -73,7 +77,9 @@ def analyze(
     warm = None if is_track_file(video) else start_pose_processes(
         analyze_pose_processes(workers or None), model, model_path)
     try:
-        result = _analyze(video, spec, side_, model, model_path, outputs, quiet, workers, warm)
+        with session_voice(spec, speak=False, audio_out=audio_out, offline=True) as voice:
+            result = _analyze(video, spec, side_, model, model_path, outputs, quiet, workers,
+                              warm, voice)
     finally:
         if warm is not None:
             warm.close()
@@ -86,7 +92,8 @@ def analyze(
 
 
 def _analyze(video: Path, spec, side: str | None, model: str, model_path: Path | None,
-             outputs: SessionOutputs, quiet: bool, workers: int, warm: WarmPool | None):
+             outputs: SessionOutputs, quiet: bool, workers: int, warm: WarmPool | None,
+             voice=None):
     from formcheck.pipeline.analyze import analyze_track, analyze_video
 
     console = Console(stderr=True)
@@ -102,7 +109,7 @@ def _analyze(video: Path, spec, side: str | None, model: str, model_path: Path |
             if is_track_file(video):
                 try:
                     return analyze_track(video, spec, side=side, outputs=outputs,
-                                         progress=progress)
+                                         progress=progress, voice=voice)
                 except ValueError as exc:
                     raise UserError(str(exc)) from None
             else:
@@ -111,6 +118,6 @@ def _analyze(video: Path, spec, side: str | None, model: str, model_path: Path |
                     warm.load(model_file)  # the pose processes load it meanwhile
                 return analyze_video(video, spec, model_file, model_name, side=side,
                                      outputs=outputs, progress=progress,
-                                     workers=workers or None, warm=warm)
+                                     workers=workers or None, warm=warm, voice=voice)
         except SourceError as exc:
             raise UserError(str(exc)) from None

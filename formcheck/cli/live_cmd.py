@@ -23,6 +23,12 @@ from formcheck.cli.common import (
     written,
 )
 from formcheck.cli.summary import print_summary
+from formcheck.cli.voice_opts import (
+    AUDIO_OUT_HELP,
+    VOICE_HELP,
+    check_audio_suffix,
+    session_voice,
+)
 from formcheck.errors import UserError
 from formcheck.pipeline.pose_process import live_pose_processes
 from formcheck.pipeline.session import SessionOutputs
@@ -51,6 +57,8 @@ def live(
     workers: int = typer.Option(0, "--workers", help="Processes in all: 1 = pose inference "
                                 "in this process; N = N-1 pose processes taking "
                                 "turns; 0 = auto (two pose processes on 2+ cores)."),
+    voice: bool = typer.Option(None, "--voice/--no-voice", help=VOICE_HELP),
+    audio_out: Path = typer.Option(None, "--audio-out", help=AUDIO_OUT_HELP),
     source_speed: float = typer.Option(1.0, "--source-speed", hidden=True,
                                        help="Play --source this much faster (benchmarks)."),
 ) -> None:
@@ -68,7 +76,9 @@ def live(
     if source_speed <= 0:
         raise UserError(f"--source-speed must be more than 0, not {source_speed:g}")
     check_video_suffix(out)
-    check_paths({"--out": out, "--report": report, "--save-pose": save_pose},
+    check_audio_suffix(audio_out)
+    check_paths({"--out": out, "--report": report, "--save-pose": save_pose,
+                 "--audio-out": audio_out},
                 {"--source": source, "--exercise-file": exercise_file,
                  "--model-path": model_path}, stdout_ok={"--report"})
     if not no_window and not os.environ.get("DISPLAY") and os.name != "nt":
@@ -91,9 +101,11 @@ def live(
             warm.load(model_file)  # the pose processes load it meanwhile
         outputs = SessionOutputs(report=report, video=out, pose=save_pose,
                                  history=not no_history)
-        result = run_live(src, spec, model_file, model_name, side=side_, outputs=outputs,
-                          display=open_display(not no_window, f"formcheck - {spec.name}"),
-                          mirror=source is None, workers=workers or None, warm=warm)
+        with session_voice(spec, speak=voice is not False, audio_out=audio_out) as speech:
+            result = run_live(src, spec, model_file, model_name, side=side_, outputs=outputs,
+                              display=open_display(not no_window, f"formcheck - {spec.name}"),
+                              mirror=source is None, workers=workers or None, warm=warm,
+                              voice=speech)
     except BaseException:
         src.close()
         raise

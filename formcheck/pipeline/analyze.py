@@ -19,6 +19,7 @@ from formcheck.pipeline.writer import VideoOutput
 from formcheck.pose.landmarks import PoseFrame, PoseTrack
 from formcheck.report.schema import Report
 from formcheck.source.video import VideoFileSource
+from formcheck.voice import Voice
 
 Progress = Callable[[int, int | None], None]
 
@@ -46,9 +47,11 @@ def _writer(session: Session, outputs: SessionOutputs, size: tuple[int, int]
 def _run(session: Session, items: Iterable[tuple[np.ndarray | None, PoseFrame]],
          outputs: SessionOutputs, writer: VideoOutput | None,
          progress: Progress | None, total: int | None,
-         canvas: Callable[[], np.ndarray] | None = None) -> AnalyzeResult:
+         canvas: Callable[[], np.ndarray] | None = None, voice: Voice | None = None
+         ) -> AnalyzeResult:
     """The consumer: each frame through the shared step, drawn frames to `writer` (whose file
-    it finishes). Always finishes the session (see pipeline/ending.py for signals)."""
+    it finishes), states to `voice` (the caller closes it). Always finishes the session
+    (see pipeline/ending.py for signals)."""
     step = FrameStep(session, _overlay() if writer else None)
     done = 0
     with session.ending.installed():
@@ -57,7 +60,9 @@ def _run(session: Session, items: Iterable[tuple[np.ndarray | None, PoseFrame]],
                 for image, pose in items:
                     if image is None and writer is not None:
                         image = canvas()  # type: ignore[misc]
-                    _, scene = step(image, pose)
+                    state, scene = step(image, pose)
+                    if voice is not None and state is not None:
+                        voice.update(state)
                     if writer is not None:
                         writer.put(scene)
                     done += 1
@@ -72,7 +77,7 @@ def _run(session: Session, items: Iterable[tuple[np.ndarray | None, PoseFrame]],
 def analyze_video(path: Path, spec: ExerciseSpec, model_path: Path, model_name: str, *,
                   side: str | None, outputs: SessionOutputs,
                   progress: Progress | None = None, workers: int | None = None,
-                  warm: WarmPool | None = None) -> AnalyzeResult:
+                  warm: WarmPool | None = None, voice: Voice | None = None) -> AnalyzeResult:
     """Analyse a video. workers=1: everything in this process (decode and encode threads
     around a pose thread); workers>=2: inference in workers-1 pose processes (by default one
     per core), taken from `warm` when it has them already started."""
@@ -90,7 +95,7 @@ def analyze_video(path: Path, spec: ExerciseSpec, model_path: Path, model_name: 
                           analyze_pose_processes(workers), warm) as backend:
             items = ((p.frame.image, p.pose) for p in backend.poses(decode))
             return _run(session, _checked(items, source, session), outputs, writer,
-                        progress, info.frame_count)
+                        progress, info.frame_count, voice=voice)
     finally:
         if writer is not None:
             writer.close()  # finished already by _run; if it never ran, no file is left
@@ -105,7 +110,8 @@ def _checked(items: Iterable, source: VideoFileSource, session: Session) -> Iter
 
 
 def analyze_track(path: Path, spec: ExerciseSpec, *, side: str | None,
-                  outputs: SessionOutputs, progress: Progress | None = None) -> AnalyzeResult:
+                  outputs: SessionOutputs, progress: Progress | None = None,
+                  voice: Voice | None = None) -> AnalyzeResult:
     """Replay a saved pose track without the model; with --out, draw on a plain canvas."""
     from formcheck.overlay import blank_canvas
 
@@ -117,4 +123,4 @@ def analyze_track(path: Path, spec: ExerciseSpec, *, side: str | None,
     items = ((None, f) for f in track.frames())
     writer = _writer(session, outputs, (track.width, track.height))
     return _run(session, items, outputs, writer, progress, len(track),
-                canvas=lambda: blank_canvas(track.width, track.height))
+                canvas=lambda: blank_canvas(track.width, track.height), voice=voice)

@@ -27,6 +27,7 @@ from formcheck.pipeline.step import FrameStep
 from formcheck.pipeline.writer import VideoOutput
 from formcheck.report.schema import Report
 from formcheck.source.frame import FrameSource
+from formcheck.voice import Voice
 
 Clock = Callable[[], float]
 
@@ -114,6 +115,7 @@ class _Loop:
     stats: LiveStats
     clock: Clock
     paused: bool = False
+    voice: Voice | None = None
 
     def run(self) -> str:
         while True:
@@ -142,7 +144,10 @@ class _Loop:
         # The captured frame is ours to draw on (mirrored for a camera).
         image = item.frame.image
         image = cv2.flip(image, 1) if self.step.mirrored else image
-        _, scene = self.step(image, item.pose, paused=self.paused, fps=self.stats.fps or None)
+        state, scene = self.step(image, item.pose, paused=self.paused,
+                                 fps=self.stats.fps or None)
+        if self.voice is not None and state is not None:
+            self.voice.update(state)
         self.stats.analysed += not self.paused
         key = self.display.show(scene)  # type: ignore[arg-type]
         self.stats.shown(self.clock(), item.captured_at)
@@ -154,10 +159,12 @@ class _Loop:
 def run_live(source: FrameSource, spec: ExerciseSpec, model_path: Path, model_name: str, *,
              side: str | None, outputs: SessionOutputs, display: Display | None = None,
              mirror: bool = False, overlay=None, workers: int | None = None,
-             warm: WarmPool | None = None, clock: Clock = time.monotonic) -> LiveResult:
+             warm: WarmPool | None = None, clock: Clock = time.monotonic,
+             voice: Voice | None = None) -> LiveResult:
     """workers=1: the landmarker on a thread of this process; otherwise pose processes (see
     live_pose_processes), taken from `warm` when it has them started ahead. `clock` stamps
-    captures and showings (the latency figures); tests pass their own."""
+    captures and showings (the latency figures); tests pass their own. `voice` hears each
+    analysed frame's state (the caller closes it: a guided session keeps one voice)."""
     from formcheck.overlay import Overlay
 
     display = display or NullDisplay()
@@ -174,7 +181,7 @@ def run_live(source: FrameSource, spec: ExerciseSpec, model_path: Path, model_na
         with contextlib.closing(backend):
             capture = _Capture(source, backend, stats, clock)
             loop = _Loop(backend, capture, FrameStep(session, overlay or Overlay(), mirror),
-                         display, sink, stats, clock)
+                         display, sink, stats, clock, voice=voice)
             try:
                 with session.guard():
                     reason = loop.run()
