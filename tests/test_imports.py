@@ -30,6 +30,7 @@ LAYER_OF = {
     "overlay": "overlay",
     "report": "report",
     "pipeline": "pipeline",
+    "batch": "pipeline",  # runs the analyze pipeline per video; driven by the cli
     "cli": "cli",
     "__main__": "cli",
 }
