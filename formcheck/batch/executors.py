@@ -17,9 +17,21 @@ from formcheck.batch.task import TaskResult, VideoTask, Worker
 from formcheck.errors import UserError
 
 
+def _die_with_parent() -> None:
+    """Linux: this process gets SIGKILL when the driver dies, even by SIGKILL (its video
+    in flight is abandoned, not finished behind the next run's back)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _serve(conn: Connection) -> None:
     """A local worker process: videos in, results out, until told to stop (None)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the driver's to handle
+    _die_with_parent()
     worker = Worker()
     try:
         while (task := conn.recv()) is not None:

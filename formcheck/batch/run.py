@@ -80,12 +80,16 @@ def plan(items: list[BatchItem], opts: BatchOptions, state: BatchState) -> Plann
         row = VideoRow(video, digest, exercise, sig, side, opts.model_name,
                        int(opts.annotate), __version__, item.person, item.date,
                        status="pending", reason=bad or bad_side)
-        if row.reason:
+        old = state.get(video)
+        if row.reason:  # failed before any work: recorded unless recorded so already
             row.status = "failed"
-            state.put(row)
+            if old is not None and old.same_job(row) and old.reason == row.reason:
+                row = old
+                planned.skipped += 1
+            else:
+                state.put(row)
             planned.rows.append(row)
             continue
-        old = state.get(video)
         if old is not None and old.same_job(row) and (
                 old.status == "done" or (old.status == "failed" and not opts.retry_failed)):
             planned.rows.append(old)

@@ -78,8 +78,10 @@ class BatchState:
 
     def put(self, row: VideoRow) -> None:
         marks = ", ".join("?" for _ in _COLUMNS)
-        self._db.execute(f"INSERT OR REPLACE INTO videos ({', '.join(_COLUMNS)}) "
-                         f"VALUES ({marks})", [getattr(row, c) for c in _COLUMNS])
+        update = ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS[1:])
+        self._db.execute(f"INSERT INTO videos ({', '.join(_COLUMNS)}) VALUES ({marks}) "
+                         f"ON CONFLICT (video) DO UPDATE SET {update}, "
+                         "updated_at = datetime('now')", [getattr(row, c) for c in _COLUMNS])
 
     def rows(self) -> list[VideoRow]:
         cur = self._db.execute(f"SELECT {', '.join(_COLUMNS)} FROM videos ORDER BY rowid")
