@@ -71,13 +71,14 @@ class LocalExecutor:
                 conn = idle.pop()
                 busy[conn] = pending.popleft()
                 conn.send(busy[conn])
-            for conn in wait(list(busy)):
-                task = busy.pop(conn)  # type: ignore[call-overload]
+            for ready in wait(list(busy)):
+                conn = ready  # type: ignore[assignment]  # one of busy's pipes
+                task = busy.pop(conn)
                 try:
-                    result = conn.recv()  # type: ignore[union-attr]
-                    idle.append(conn)  # type: ignore[arg-type]
+                    result = conn.recv()
+                    idle.append(conn)
                 except (EOFError, OSError):
-                    code = self._procs.pop(conn).exitcode  # type: ignore[call-overload]
+                    code = self._procs.pop(conn).exitcode
                     result = TaskResult(task.video, False,
                                         f"the worker process died (exit code {code})")
                     if pending:

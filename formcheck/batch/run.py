@@ -110,7 +110,8 @@ def plan(items: list[BatchItem], opts: BatchOptions, state: BatchState) -> Plann
 def record(state: BatchState, row: VideoRow, result: TaskResult) -> VideoRow:
     done = replace(row, status="done" if result.ok else "failed", reason=result.reason,
                    report=result.report, annotated=result.annotated, track=result.track,
-                   replayed=int(result.replayed), seconds=round(result.seconds, 3))
+                   replayed=int(result.replayed), seconds=round(result.seconds, 3),
+                   worker=result.worker, rss_mb=round(result.rss_mb, 1))
     if result.track:
         state.add_track(row.hash, row.model, result.track)
     state.put(done)

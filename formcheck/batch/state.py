@@ -23,7 +23,10 @@ CREATE TABLE IF NOT EXISTS videos (
     reason TEXT NOT NULL,       -- why it failed ('' when done)
     report TEXT NOT NULL, annotated TEXT NOT NULL, track TEXT NOT NULL,
     replayed INTEGER NOT NULL,  -- 1: the poses came from the track cache, not the model
-    seconds REAL NOT NULL, updated_at TEXT NOT NULL DEFAULT (datetime('now'))
+    seconds REAL NOT NULL,      -- the worker's time on it
+    worker TEXT NOT NULL,       -- host:pid of the worker that ran it
+    rss_mb REAL NOT NULL,       -- that worker's peak memory after it
+    updated_at TEXT NOT NULL DEFAULT (datetime('now'))
 );
 CREATE TABLE IF NOT EXISTS tracks (
     hash TEXT NOT NULL, model TEXT NOT NULL, path TEXT NOT NULL,
@@ -51,6 +54,8 @@ class VideoRow:
     track: str = ""
     replayed: int = 0
     seconds: float = 0.0
+    worker: str = ""
+    rss_mb: float = 0.0
 
     def same_job(self, other: VideoRow) -> bool:
         """The same analysis: content, exercise definition, options and formcheck version."""
@@ -70,6 +75,16 @@ class BatchState:
         self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(_SCHEMA)
+        self._add_missing_columns()
+
+    def _add_missing_columns(self) -> None:
+        """A state from an earlier formcheck lacks later columns: added empty."""
+        have = {r[1] for r in self._db.execute("PRAGMA table_info(videos)")}
+        for f in fields(VideoRow):
+            if f.name not in have:
+                kind = "REAL" if f.type == "float" else "TEXT"
+                self._db.execute(f"ALTER TABLE videos ADD COLUMN {f.name} {kind} NOT NULL "
+                                 f"DEFAULT {0 if kind == 'REAL' else repr('')}")
 
     def get(self, video: str) -> VideoRow | None:
         row = self._db.execute(f"SELECT {', '.join(_COLUMNS)} FROM videos WHERE video = ?",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -114,7 +115,7 @@ class PoseEstimator:
             min_pose_presence_confidence=min_confidence,
             min_tracking_confidence=min_confidence,
         )
-        self._landmarker = None
+        self._landmarker: Any = None
         self._model_path = str(model_path)
         self._census_lm = None
         self._census_enabled = census
@@ -154,7 +155,7 @@ class PoseEstimator:
         """VIDEO mode on an RGB image (pose processes get frames already converted). `size`:
         the (width, height) of the frame it stands for, if it was shrunk for the model."""
         image = self._mp_image(np.ascontiguousarray(rgb))
-        result = self._landmarker.detect_for_video(  # type: ignore[union-attr]
+        result = self._landmarker.detect_for_video(
             image, self._timestamp_ms(t_s))
         w, h = size or (rgb.shape[1], rgb.shape[0])
         pose = result_to_frame(result, t_s, index, w, h, self.selector)
@@ -196,7 +197,7 @@ class PoseEstimator:
         return distinct_people([np.array([(p.x, p.y) for p in lms]) for lms in people])
 
     def close(self) -> None:
-        self._landmarker.close()  # type: ignore[union-attr]
+        self._landmarker.close()
         if self._census_lm is not None:
             self._census_lm.close()
 
