@@ -50,6 +50,32 @@ def load(path: str | Path) -> dict:
     return json.loads(Path(path).read_text())
 
 
+def test_inputs_folders_manifests_once_each(tmp_path):
+    from formcheck.batch.inputs import collect
+    from formcheck.errors import UserError
+
+    clips = tmp_path / "clips" / "week"
+    clips.mkdir(parents=True)
+    for name in ("b.mp4", "a.MOV", "notes.txt"):
+        (clips / name).write_bytes(b"x")
+    out = tmp_path / "clips" / "out"  # the batch's own folder is never an input
+    (out / "videos").mkdir(parents=True)
+    (out / "videos" / "old.mp4").write_bytes(b"x")
+    manifest = tmp_path / "list.csv"
+    manifest.write_text("video,exercise,person,date\nclips/week/b.mp4,plank,Ann,2026-11-20\n"
+                        ",,,\n")
+    items = collect([manifest, tmp_path / "clips"], out)
+    assert [(i.video.name, i.exercise, i.person) for i in items] == [
+        ("b.mp4", "plank", "Ann"), ("a.MOV", "", "")]
+    manifest.write_text("video,exercise,colour\nb.mp4,plank,red\n")
+    with pytest.raises(UserError, match="line 1: unknown column 'colour'"):
+        collect([manifest], out)
+    manifest.write_text("video,exercise\nb.mp4,plank\n,plank\n")
+    with pytest.raises(UserError, match="line 3: no video named"):
+        collect([manifest], out)
+
+
+@pytest.mark.slow
 def test_tracks_failures_summary_and_rerun(tmp_path):
     broken = tmp_path / "in" / "broken.mp4"
     broken.parent.mkdir()
@@ -67,10 +93,12 @@ def test_tracks_failures_summary_and_rerun(tmp_path):
         "clamshell_ndn_1.npz": "failed", "broken.mp4": "failed"}
     assert "unknown exercise 'no_such_exercise'" in state["clamshell_ndn_1.npz"]["reason"]
     assert "not a video formcheck can open" in state["broken.mp4"]["reason"]
+    expected = {}
     for track in GOOD:  # the same report as analyze gives
-        expected = analyze_track(track, get_exercise("glute_bridge"), side=None,
-                                 outputs=SessionOutputs(history=False)).report.to_dict()
-        assert outcome(load(state[track.name]["report"])) == outcome(expected)
+        expected[track.name] = outcome(analyze_track(
+            track, get_exercise("glute_bridge"), side=None,
+            outputs=SessionOutputs(history=False)).report.to_dict())
+        assert outcome(load(state[track.name]["report"])) == expected[track.name]
     assert load(state["glute_bridge_ndn_1.npz"]["report"])["summary"]["rep_count"] == 3
 
     with (out / "summary.csv").open() as f:
@@ -93,8 +121,15 @@ def test_tracks_failures_summary_and_rerun(tmp_path):
     third = batch(GOOD[1], broken, "--exercise", "glute_bridge", "--out-dir", out,
                   "--strict", "--retry-failed", check=1)
     assert "(1 analysed now, 1 already recorded), 1 failed" in third.stdout
+    # A report deleted by hand is made again, under the same name.
+    kin = Path(state["glute_bridge_kin_1.npz"]["report"])
+    kin.unlink()
+    fourth = batch(GOOD[1], "--exercise", "glute_bridge", "--out-dir", out)
+    assert "1 done (1 analysed now, 0 already recorded), 0 failed" in fourth.stdout
+    assert outcome(load(kin)) == expected[GOOD[1].name]
 
 
+@pytest.mark.slow
 def test_changed_threshold_reruns_beside_the_first(tmp_path):
     """A changed threshold is another job: it runs again, and its report lands beside the
     first one, which is kept as it was."""
@@ -170,7 +205,7 @@ def test_clips_equal_analyze_and_cache_replays(tmp_path, videos, model_path):
 
 @pytest.mark.slow
 @pytest.mark.clips
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
 def test_killed_batch_resumes_with_every_video_done_once(tmp_path, videos, model_path, sig):
     inputs = [GOOD[0], videos / "glute_bridge_crv_2.mp4", GOOD[1]]
     out = tmp_path / "out"
@@ -187,7 +222,10 @@ def test_killed_batch_resumes_with_every_video_done_once(tmp_path, videos, model
         time.sleep(0.05)
     proc.send_signal(sig)
     code = proc.wait(timeout=60)
-    assert code == (130 if sig == signal.SIGINT else -signal.SIGKILL)
+    assert code == (-signal.SIGKILL if sig == signal.SIGKILL else 130)
+    if sig != signal.SIGKILL:  # the summary is written on the way out
+        with (out / "summary.csv").open() as f:
+            assert [r["status"] for r in csv.DictReader(f)] == ["done", "to do", "to do"]
     before = rows(out)
     assert before["glute_bridge_ndn_1.npz"]["status"] == "done"
     assert before["glute_bridge_crv_2.mp4"]["status"] != "done"  # it was in flight

@@ -113,7 +113,9 @@ class RayExecutor:
                      log_to_driver=False, configure_logging=False)
         except (ConnectionError, RuntimeError, ValueError) as exc:
             raise UserError(f"cannot reach the Ray cluster at {address}: {exc}") from None
-        self.workers = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
+        # An actor takes a CPU for its life: more than the cluster has would never start.
+        cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        self.workers = min(workers, cpus) if workers else cpus
         self._actor = ray.remote(num_cpus=1)(Worker)
         self._actors: list[Any] = []
 

@@ -91,7 +91,8 @@ def plan(items: list[BatchItem], opts: BatchOptions, state: BatchState) -> Plann
             planned.rows.append(row)
             continue
         if old is not None and old.same_job(row) and (
-                old.status == "done" or (old.status == "failed" and not opts.retry_failed)):
+                (old.status == "done" and Path(old.report).is_file())  # else: made again
+                or (old.status == "failed" and not opts.retry_failed)):
             planned.rows.append(old)
             planned.skipped += 1
             continue

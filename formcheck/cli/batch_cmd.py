@@ -3,6 +3,7 @@ a Ray cluster (formcheck/batch/)."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import typer
@@ -19,6 +20,7 @@ from rich.progress import (
 from formcheck.cli.app import app
 from formcheck.cli.common import check_model, resolve_model_path
 from formcheck.errors import UserError
+from formcheck.pipeline.session import Interrupted, sigterm_as_interrupt
 
 
 @app.command("batch")
@@ -70,7 +72,12 @@ def batch(
     try:
         planned = plan(items, opts, state)
         pool = _executor(executor, address, workers) if planned.tasks else _Nothing()
-        rows = _run(planned, pool, state, opts, model, model_path, quiet)
+        with sigterm_as_interrupt():  # SIGTERM ends the batch like Ctrl+C does
+            rows = _run(planned, pool, state, opts, model, model_path, quiet)
+    except (KeyboardInterrupt, Interrupted):
+        print(f"formcheck: interrupted; the videos in flight were abandoned. Run the same "
+              f"command again to finish: {opts.out_dir / 'summary.html'}", file=sys.stderr)
+        raise typer.Exit(130) from None
     finally:
         state.close()
     failed = [r for r in rows if r.status == "failed"]
