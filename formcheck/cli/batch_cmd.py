@@ -18,7 +18,7 @@ from rich.progress import (
 )
 
 from formcheck.cli.app import app
-from formcheck.cli.common import check_model, resolve_model_path
+from formcheck.cli.common import check_model, check_side, resolve_model_path
 from formcheck.errors import UserError
 from formcheck.pipeline.session import Interrupted, sigterm_as_interrupt
 
@@ -60,6 +60,7 @@ def batch(
     if exercise and exercise_file:
         raise UserError("give --exercise or --exercise-file, not both")
     check_model(model)
+    side_ = check_side(side) or ""
     if out_dir.exists() and not out_dir.is_dir():
         raise UserError(f"--out-dir {out_dir}: not a folder")
     items = collect(inputs, out_dir)
@@ -67,7 +68,7 @@ def batch(
         raise UserError("no videos found in the inputs")
     model_name = model_path.name if model_path else f"pose_landmarker_{model}"
     opts = BatchOptions(out_dir.resolve(), exercise, str(exercise_file or ""), variant,
-                        "" if side == "auto" else side, model_name, video, retry_failed)
+                        side_, model_name, video, retry_failed)
     state = BatchState(opts.out_dir)
     try:
         planned = plan(items, opts, state)
