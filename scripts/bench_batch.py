@@ -39,8 +39,9 @@ def _manifest(n: int, folder: Path, exercise: str = "") -> Path:
     return path
 
 
-def _run(args: list[str], out: Path) -> tuple[float, dict[str, float]]:
-    """Wall time of one batch, and each worker's peak memory (MB)."""
+def _run(args: list[str], out: Path) -> tuple[float, dict[str, list[float]]]:
+    """Wall time of one batch, and each worker's peak memory (MB) after each of its videos
+    (flat when nothing piles up from video to video)."""
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "formcheck", "batch", "-q", *args,
                            "--out-dir", str(out)], capture_output=True, text=True)
@@ -49,9 +50,10 @@ def _run(args: list[str], out: Path) -> tuple[float, dict[str, float]]:
         sys.exit(f"batch failed: {proc.stderr or proc.stdout}")
     with sqlite3.connect(out / "state.sqlite3") as db:
         failed = db.execute("SELECT video, reason FROM videos WHERE status != 'done'").fetchall()
-        memory: dict[str, float] = {}
-        for worker, rss in db.execute("SELECT worker, rss_mb FROM videos WHERE worker != ''"):
-            memory[worker] = max(memory.get(worker, 0.0), rss)
+        memory: dict[str, list[float]] = {}
+        for worker, rss in db.execute("SELECT worker, rss_mb FROM videos WHERE worker != '' "
+                                      "ORDER BY rowid"):  # per worker: its order
+            memory.setdefault(worker, []).append(rss)
     if failed:
         print(f"  note: {len(failed)} failed: {failed[0]}")
     return wall, memory
@@ -84,9 +86,9 @@ def main() -> None:
             out = folder / f"out{i}"
             wall, memory = _run([str(manifest), *extra], out)
             base = base or wall
-            mem = ", ".join(f"{m:.0f}" for m in sorted(memory.values()))
+            mem = ", ".join("->".join(f"{m:.0f}" for m in ms) for ms in memory.values())
             print(f"{label:28s} {wall:6.1f} s  {60 * n / wall:5.1f} videos/min  "
-                  f"speed-up {base / wall:4.2f}  peak MB per worker: {mem}")
+                  f"speed-up {base / wall:4.2f}  peak MB per worker after each video: {mem}")
         # The first run's tracks, replayed with another exercise (no model), same workers.
         wall, _ = _run([str(_manifest(n, folder, "chair_bridge")), "--workers", "1"],
                        folder / "out0")

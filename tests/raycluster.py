@@ -39,17 +39,32 @@ def _pids_of(temp_dir: Path) -> set[int]:
 
 class LoopbackCluster:
     def __init__(self, temp_dir: Path, base_port: int):
+        import secrets
+
         self.temp_dir = temp_dir  # short: Ray's socket paths must fit in 107 bytes
         self.port = base_port
         self.address = f"127.0.0.1:{base_port}"
+        # Token authentication with a token of its own: what a ~/.ray/auth_token left by
+        # another Ray (which new Rays pick up by default) says does not matter. Drivers
+        # connecting to it run with `env`.
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("RAY_ADDRESS", "RAY_AUTH_TOKEN_PATH")}
+        self.env = {**env, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(32)}
 
     def _start(self, *args: str, ports: int) -> None:
+        """One node; every port it opens is its own (two nodes share this machine)."""
         p = self.port + ports
         cmd = [str(RAY), "start", *args, "--node-ip-address", "127.0.0.1", "--num-cpus", "1",
                "--disable-usage-stats", "--temp-dir", str(self.temp_dir),
                "--node-manager-port", str(p + 1), "--object-manager-port", str(p + 2),
+               "--dashboard-agent-listen-port", str(p + 3),
+               "--dashboard-agent-grpc-port", str(p + 4),
+               "--runtime-env-agent-port", str(p + 5), "--metrics-export-port", str(p + 6),
                "--min-worker-port", str(p + 10), "--max-worker-port", str(p + 40)]
-        subprocess.run(cmd, check=True, capture_output=True, timeout=120)
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=180, env=self.env)
+        if proc.returncode:
+            raise RuntimeError(f"ray start failed ({proc.returncode}):\n"
+                               f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
 
     def start(self) -> LoopbackCluster:
         self._start("--head", "--port", str(self.port), "--include-dashboard=false",
@@ -62,7 +77,7 @@ class LoopbackCluster:
 
     def nodes(self) -> int:
         out = subprocess.run([str(RAY), "status", "--address", self.address],
-                             capture_output=True, text=True, timeout=60).stdout
+                             capture_output=True, text=True, timeout=60, env=self.env).stdout
         return out.count(" node_")
 
     def stop(self) -> None:

@@ -258,9 +258,8 @@ def test_ray_cluster_gives_the_local_results(tmp_path, model_path):
         cluster.start()
         assert cluster.nodes() == 2
         remote = tmp_path / "remote"
-        env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}
         batch(*inputs, "--exercise", "glute_bridge", "--out-dir", remote, "--executor",
-              "ray", "--address", cluster.address, env=env)
+              "ray", "--address", cluster.address, env=cluster.env)
     finally:
         cluster.stop()
     a, b = rows(local), rows(remote)

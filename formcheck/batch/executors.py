@@ -109,7 +109,8 @@ class RayExecutor:
                             ) from None
         self._ray = ray
         try:
-            ray.init(address=address or os.environ.get("RAY_ADDRESS") or None,
+            # "local": a new private Ray, never a cluster someone else started here
+            ray.init(address=address or os.environ.get("RAY_ADDRESS") or "local",
                      log_to_driver=False, configure_logging=False)
         except (ConnectionError, RuntimeError, ValueError) as exc:
             raise UserError(f"cannot reach the Ray cluster at {address}: {exc}") from None
