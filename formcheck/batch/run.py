@@ -93,6 +93,9 @@ def plan(items: list[BatchItem], opts: BatchOptions, state: BatchState) -> Plann
         if old is not None and old.same_job(row) and (
                 (old.status == "done" and Path(old.report).is_file())  # else: made again
                 or (old.status == "failed" and not opts.retry_failed)):
+            if (old.person, old.date) != (row.person, row.date):  # the manifest's latest
+                old = replace(old, person=row.person, date=row.date)
+                state.put(old)
             planned.rows.append(old)
             planned.skipped += 1
             continue
