@@ -5,6 +5,7 @@ stop` would end every Ray process of the user, other clusters included)."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -93,6 +94,7 @@ class LoopbackCluster:
                 pids = {p for p in pids if Path(f"/proc/{p}").exists()
                         and "zombie" not in _state(p)}
                 time.sleep(0.2)
+        shutil.rmtree(self.temp_dir, ignore_errors=True)
 
 
 def _state(pid: int) -> str:
