@@ -14,7 +14,7 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 "$PY" -m venv "$TMP/venv"
 "$TMP/venv/bin/python" -m pip install -q --upgrade pip
-"$TMP/venv/bin/python" -m pip install -q --upgrade --upgrade-strategy eager -e '.[dev]'
+"$TMP/venv/bin/python" -m pip install -q --upgrade --upgrade-strategy eager -e '.[dev,cluster]'
 "$TMP/venv/bin/python" -m pip freeze --exclude-editable > "$TMP/freeze.txt"
 echo "== newest allowed versions (Python $("$TMP/venv/bin/python" -V 2>&1 | cut -d' ' -f2)):"
 cat "$TMP/freeze.txt"

@@ -31,6 +31,7 @@ LAYER_OF = {
     "report": "report",
     "voice": "voice",
     "pipeline": "pipeline",
+    "batch": "pipeline",  # runs the analyze pipeline per video; driven by the cli
     "cli": "cli",
     "__main__": "cli",
 }

@@ -26,6 +26,7 @@ def _register() -> None:
     # Each command lives in its own module; importing it registers it on `app`.
     from formcheck.cli import (  # noqa: F401
         analyze_cmd,
+        batch_cmd,
         exercises_cmd,
         live_cmd,
         models_cmd,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,6 +21,9 @@ from formcheck.pose.landmarks import PoseFrame, PoseTrack
 from formcheck.report.schema import Report
 from formcheck.source.video import VideoFileSource
 from formcheck.voice import Voice
+
+if TYPE_CHECKING:
+    from formcheck.pose.estimator import PoseEstimator
 
 Progress = Callable[[int, int | None], None]
 
@@ -77,10 +81,12 @@ def _run(session: Session, items: Iterable[tuple[np.ndarray | None, PoseFrame]],
 def analyze_video(path: Path, spec: ExerciseSpec, model_path: Path, model_name: str, *,
                   side: str | None, outputs: SessionOutputs,
                   progress: Progress | None = None, workers: int | None = None,
-                  warm: WarmPool | None = None, voice: Voice | None = None) -> AnalyzeResult:
+                  warm: WarmPool | None = None, voice: Voice | None = None,
+                  estimator: PoseEstimator | None = None) -> AnalyzeResult:
     """Analyse a video. workers=1: everything in this process (decode and encode threads
     around a pose thread); workers>=2: inference in workers-1 pose processes (by default one
-    per core), taken from `warm` when it has them already started."""
+    per core), taken from `warm` when it has them already started. `estimator`: the
+    in-process landmarker to use (restarted for this video: a batch worker keeps one)."""
     source = VideoFileSource(path)
     info = source.info
     session = Session(spec, Engine(spec, side), str(path), model_name, "analyze", side,
@@ -91,8 +97,9 @@ def analyze_video(path: Path, spec: ExerciseSpec, model_path: Path, model_name: 
     try:
         # Opened before the model is waited for: its set-up (PyAV, x264) overlaps that.
         writer = _writer(session, outputs, (info.width, info.height))
+        processes = 0 if estimator is not None else analyze_pose_processes(workers)
         with open_backend(model_path, "ordered", (info.height, info.width, 3),
-                          analyze_pose_processes(workers), warm) as backend:
+                          processes, warm, estimator) as backend:
             items = ((p.frame.image, p.pose) for p in backend.poses(decode))
             return _run(session, _checked(items, source, session), outputs, writer,
                         progress, info.frame_count, voice=voice)
@@ -111,12 +118,15 @@ def _checked(items: Iterable, source: VideoFileSource, session: Session) -> Iter
 
 def analyze_track(path: Path, spec: ExerciseSpec, *, side: str | None,
                   outputs: SessionOutputs, progress: Progress | None = None,
-                  voice: Voice | None = None) -> AnalyzeResult:
-    """Replay a saved pose track without the model; with --out, draw on a plain canvas."""
+                  voice: Voice | None = None, source: Path | None = None) -> AnalyzeResult:
+    """Replay a saved pose track without the model; with --out, draw on a plain canvas, or
+    on the frames of `source` (the video the track was taken from; it names the report)."""
     from formcheck.overlay import blank_canvas
 
     track = PoseTrack.load(path)
-    session = Session(spec, Engine(spec, side), str(path),
+    if source is not None and outputs.video:
+        return _replay_on_video(source, track, spec, side, outputs, progress)
+    session = Session(spec, Engine(spec, side), str(source or path),
                       str(track.meta.get("model", "pose-track")), "analyze", side,
                       track.fps, track.width, track.height,
                       poses=[] if outputs.pose else None)
@@ -124,3 +134,26 @@ def analyze_track(path: Path, spec: ExerciseSpec, *, side: str | None,
     writer = _writer(session, outputs, (track.width, track.height))
     return _run(session, items, outputs, writer, progress, len(track),
                 canvas=lambda: blank_canvas(track.width, track.height), voice=voice)
+
+
+def _replay_on_video(path: Path, track: PoseTrack, spec: ExerciseSpec, side: str | None,
+                     outputs: SessionOutputs, progress: Progress | None) -> AnalyzeResult:
+    """A saved track's poses drawn on its own video's frames: the annotated video again
+    without the model (frames past the end of the track have no pose and are not drawn)."""
+    source = VideoFileSource(path)
+    info = source.info
+    session = Session(spec, Engine(spec, side), str(path),
+                      str(track.meta.get("model", "pose-track")), "analyze", side,
+                      info.fps, info.width, info.height,
+                      poses=[] if outputs.pose else None)
+    decode = Stage(source, maxsize=4, name="decode")
+    writer = None
+    try:
+        writer = _writer(session, outputs, (info.width, info.height))
+        items = ((frame.image, pose) for frame, pose in zip(decode, track.frames(), strict=False))
+        return _run(session, items, outputs, writer, progress, len(track))
+    finally:
+        if writer is not None:
+            writer.close()
+        decode.stop()
+        source.close()

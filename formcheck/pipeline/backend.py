@@ -21,7 +21,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
 
@@ -35,6 +35,9 @@ from formcheck.pipeline.pose_process import (
 )
 from formcheck.pose.landmarks import PoseFrame
 from formcheck.source.frame import Frame
+
+if TYPE_CHECKING:  # imported where used: MediaPipe only when a landmarker is made here
+    from formcheck.pose.estimator import PoseEstimator
 
 Mode = Literal["ordered", "latest"]
 
@@ -79,11 +82,19 @@ class ThreadServer:
 
     times: WorkerTimes | None = None
 
-    def __init__(self, model_path: Path, slots: int, census: bool = True):
+    def __init__(self, model_path: Path, slots: int, census: bool = True,
+                 estimator: PoseEstimator | None = None):
+        """`estimator`: a landmarker kept by the caller across videos (a batch worker loads
+        the model once), restarted here for this stream and left open by close()."""
         from formcheck.pose.estimator import PoseEstimator
 
         self.slots = slots
-        self._est = PoseEstimator(model_path, census=census)
+        self._owned = estimator is None
+        if estimator is None:
+            estimator = PoseEstimator(model_path, census=census)
+        else:
+            estimator.restart()
+        self._est = estimator
         self._staged: list[tuple[np.ndarray, tuple[int, int]] | None] = [None] * slots
         self._jobs: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
         self._results: queue.SimpleQueue[Done | BaseException | None] = queue.SimpleQueue()
@@ -137,7 +148,8 @@ class ThreadServer:
     def close(self) -> None:
         self.stop()
         self._thread.join(timeout=30)
-        self._est.close()
+        if self._owned:
+            self._est.close()
 
 
 class _Mailbox:
@@ -388,8 +400,9 @@ class PoseBackend:
 class InProcessBackend(PoseBackend):
     """The landmarker on a thread of this process."""
 
-    def __init__(self, model_path: Path, mode: Mode):
-        super().__init__([ThreadServer(model_path, slots=4 if mode == "ordered" else 3)],
+    def __init__(self, model_path: Path, mode: Mode, estimator: PoseEstimator | None = None):
+        super().__init__([ThreadServer(model_path, slots=4 if mode == "ordered" else 3,
+                                       estimator=estimator)],
                          mode, POSE_MAX_SIDE if mode == "latest" else None)
 
 
@@ -417,8 +430,10 @@ class ProcessPoolBackend(PoseBackend):
 
 
 def open_backend(model_path: Path, mode: Mode, shape: tuple[int, int, int], processes: int,
-                 warm: WarmPool | None = None) -> PoseBackend:
-    """A pool of `processes` pose processes, or with none the in-process landmarker."""
+                 warm: WarmPool | None = None, estimator: PoseEstimator | None = None
+                 ) -> PoseBackend:
+    """A pool of `processes` pose processes, or with none the in-process landmarker (the
+    caller's `estimator` when given)."""
     if processes > 0:
         return ProcessPoolBackend(model_path, mode, shape, processes, warm)
-    return InProcessBackend(model_path, mode)
+    return InProcessBackend(model_path, mode, estimator)

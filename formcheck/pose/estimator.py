@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -107,19 +108,32 @@ class PoseEstimator:
         self._mp = import_tasks()
         from mediapipe.tasks.python import BaseOptions, vision
 
-        self.selector = PersonSelector()
-        self._last_ms = -1
-        options = vision.PoseLandmarkerOptions(
+        self._options = vision.PoseLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=str(model_path)),
             running_mode=vision.RunningMode.VIDEO, num_poses=num_poses,
             min_pose_detection_confidence=min_confidence,
             min_pose_presence_confidence=min_confidence,
             min_tracking_confidence=min_confidence,
         )
-        self._landmarker = vision.PoseLandmarker.create_from_options(options)
+        self._landmarker: Any = None
         self._model_path = str(model_path)
         self._census_lm = None
-        self._census = CensusSchedule(census)
+        self._census_enabled = census
+        self.restart()
+
+    def restart(self) -> None:
+        """Start a new stream: a fresh VIDEO landmarker (no tracking carried over, so a
+        video's poses never depend on what this estimator saw before) and fresh person and
+        census state. The census landmarker (IMAGE mode, stateless) is kept, so a batch
+        worker pays the model's loading for it once."""
+        from mediapipe.tasks.python import vision
+
+        if self._landmarker is not None:
+            self._landmarker.close()
+        self._landmarker = vision.PoseLandmarker.create_from_options(self._options)
+        self.selector = PersonSelector()
+        self._last_ms = -1
+        self._census = CensusSchedule(self._census_enabled)
         self._people = 0
         self._census_hits = 0
 
@@ -141,7 +155,8 @@ class PoseEstimator:
         """VIDEO mode on an RGB image (pose processes get frames already converted). `size`:
         the (width, height) of the frame it stands for, if it was shrunk for the model."""
         image = self._mp_image(np.ascontiguousarray(rgb))
-        result = self._landmarker.detect_for_video(image, self._timestamp_ms(t_s))
+        result = self._landmarker.detect_for_video(
+            image, self._timestamp_ms(t_s))
         w, h = size or (rgb.shape[1], rgb.shape[0])
         pose = result_to_frame(result, t_s, index, w, h, self.selector)
         return self._with_census(pose, image)
