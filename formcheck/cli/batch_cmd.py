@@ -20,7 +20,7 @@ from rich.progress import (
 from formcheck.cli.app import app
 from formcheck.cli.common import check_model, check_side, resolve_model_path
 from formcheck.errors import UserError
-from formcheck.pipeline.session import Interrupted, sigterm_as_interrupt
+from formcheck.pipeline.ending import Interrupted, sigterm_as_interrupt
 
 
 @app.command("batch")
