@@ -341,7 +341,7 @@ def test_no_engine_means_one_note_and_no_voice(capsys, tmp_path):
     assert open_voice(get_exercise("glute_bridge"), device=True, wav=tmp_path / "a.wav",
                       make_engine=broken) is None
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == ["formcheck: voice off: no speech engine: install espeakng-loader"]
+    assert err == ["formcheck: note: voice off: no speech engine: install espeakng-loader"]
     assert not (tmp_path / "a.wav").exists()
 
 

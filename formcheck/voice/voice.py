@@ -103,7 +103,7 @@ class Voice:
 
 
 def note(message: str) -> None:
-    print(f"formcheck: {message}", file=sys.stderr)
+    print(f"formcheck: note: {message}", file=sys.stderr)
 
 
 def open_voice(spec: ExerciseSpec, *, device: bool, wav: Path | None,
