@@ -208,5 +208,5 @@ def test_window_opens_and_q_closes_it(videos, model_path, tmp_path, xvfb):
     subprocess.run(["xdotool", "key", "q"], env=xvfb, capture_output=True)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
-    assert "(quit)" in out
+    assert "Session over." in out
     assert load_report(tmp_path / "r.json").duration_s < 12.0
