@@ -5,8 +5,6 @@ itself on a real-time video: Ctrl+C, a real window (Xvfb)."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -16,6 +14,7 @@ import av
 import numpy as np
 import pytest
 from lockstep import LockStep
+from xvfb import virtual_screen
 
 from formcheck.analysis.exercise import get_exercise
 from formcheck.pipeline.live import run_live
@@ -229,17 +228,9 @@ def test_ctrl_c_writes_a_partial_report(videos, model_path, tmp_path):
 
 
 @pytest.fixture
-def xvfb(tmp_path):
-    if not shutil.which("Xvfb") or not shutil.which("xdotool"):
-        pytest.skip("Xvfb and xdotool are needed for the window test (apt-get install xvfb "
-                    "xdotool)")
-    disp = ":97"
-    proc = subprocess.Popen(["Xvfb", disp, "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(1.0)
-    yield {**os.environ, "DISPLAY": disp, "QT_QPA_PLATFORM": "xcb"}
-    proc.terminate()
-    proc.wait(10)
+def xvfb():
+    with virtual_screen(1280, 1024) as env:
+        yield env
 
 
 @pytest.mark.slow
