@@ -257,3 +257,25 @@ def test_window_opens_and_q_closes_it(videos, model_path, tmp_path, xvfb):
     assert proc.returncode == 0, err
     assert "Session over." in out
     assert load_report(tmp_path / "r.json").duration_s < 12.0
+
+
+@pytest.mark.slow
+def test_a_real_time_recording_plays_as_long_as_the_session(videos, model_path, tmp_path):
+    """At real-time pace the model shows fewer frames than the clip has; each is written at
+    its time, so the video lasts as long as the session (it played at 1.25-2x before)."""
+    run = subprocess.run(
+        [sys.executable, "-m", "formcheck", "live", "--source", str(videos / CLIP),
+         "--exercise", "glute_bridge", "--no-window", "--no-history", "--report",
+         str(tmp_path / "r.json"), "--out", str(tmp_path / "s.mp4"),
+         "--model-path", str(model_path)], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    report = load_report(tmp_path / "r.json")
+    with av.open(str(tmp_path / "s.mp4")) as c:
+        s = c.streams.video[0]
+        duration, frames = float(s.duration * s.time_base), s.frames
+    print(f"session {report.duration_s:.2f} s, video {duration:.2f} s, {frames} frames")
+    assert report.duration_s == pytest.approx(13.47, rel=0.02)
+    assert duration == pytest.approx(report.duration_s, rel=0.02)
+    # the end-of-session text is for people: what was done, no timings
+    assert "Session over: the video ended." in run.stdout
+    assert "glute bridge: 3 reps, 3 good." in run.stdout and "Pose model" not in run.stdout
