@@ -39,6 +39,7 @@ class ScriptedDisplay:
         self.shown = 0
         self.stills: list[tuple[int, object]] = []  # (frames shown before, image)
         self._since_show = 0
+        self.toggles = 0
         self.shape = None
         self.closed_called = False
 
@@ -57,7 +58,7 @@ class ScriptedDisplay:
         return self.screen
 
     def toggle_fullscreen(self):
-        pass
+        self.toggles += 1
 
     def _key(self, key: int) -> int:
         """Pass the key on; the frame is shown, so the clock lets the next one come."""
@@ -158,7 +159,8 @@ def test_pause_holds_everything_and_the_recording_keeps_the_sessions_time(
     """Space at frame 100 (3.3 s, before the first top), space again on the 5th paused
     screen: the source waits meanwhile (no frame skipped, the session's time stops), all 3
     reps are counted, and the --out video lasts as long as the session."""
-    display = ScriptedDisplay({100: " "}, LockStep(), still_keys={5: " "}, screen=(640, 360))
+    display = ScriptedDisplay({50: "f", 100: " "}, LockStep(), still_keys={5: " "},
+                              screen=(640, 360))
     result = _live(videos, model_path, tmp_path, display, out=tmp_path / "s.mp4")
     ready = display.stills[0]
     assert ready[0] == 0 and notice_pixels(ready[1]) > 500  # "Getting ready" came first
@@ -166,7 +168,7 @@ def test_pause_holds_everything_and_the_recording_keeps_the_sessions_time(
     assert 5 <= len(paused) <= 6  # the 5th resumes; one frame in flight may come between
     assert all(notice_pixels(img) > 500 for img in paused)
     assert all(img.shape == (360, 640, 3) for img in paused)
-    assert [e.kind for e in result.events] == ["paused", "resumed"]
+    assert [e.kind for e in result.events] == ["paused", "resumed"] and display.toggles == 1
     assert result.reason == "end of source"
     assert display.shown == 404 == result.stats.captured and result.stats.skipped == 0
     assert result.report.summary.rep_count == 3

@@ -162,3 +162,23 @@ def test_a_timed_recording_keeps_its_frames_times(tmp_path):
     assert shown == pytest.approx(list(times), abs=0.002)
     session = times[-1] + 1 / 30
     assert duration == pytest.approx(session, rel=0.02)
+
+
+def test_the_session_ends_in_words_for_people():
+    from formcheck.cli.summary import session_end_lines
+    from formcheck.report.build import build_report
+
+    spec = get_exercise("glute_bridge")
+    engine = Engine(spec)
+    for pose in PoseTrack.load(TRACK).frames():
+        engine.update(pose)
+    result = engine.finish()
+    report = build_report(spec, result, source="x", started_at="2026-11-27T10:00:00",
+                          duration_s=13.5, fps=30.0, model="full", mode="live", partial=False,
+                          warnings=[], side_requested=None)
+    lines = session_end_lines(report)
+    assert lines[0].startswith("Double-leg glute bridge: 3 reps, 3 good. Held the top ")
+    assert lines[1] == "Good form throughout: keep it up."
+    for r in report.reps[:2]:
+        r.faults = [FaultEvent("hips_low", "Lift your hips higher", r.end_s)]
+    assert session_end_lines(report)[1] == "To work on: Lift your hips higher (2 of 3)"

@@ -57,8 +57,8 @@ def session_end_lines(report: Report) -> list[str]:
             done += f" Held the top {sum(tops) / len(tops):.1f} s on average."
     lines = [done]
     messages: dict[str, int] = {}
-    for r in [*report.reps, *report.holds]:
-        for f in r.faults:
+    for faults in [r.faults for r in report.reps] + [h.faults for h in report.holds]:
+        for f in faults:
             messages[f.message] = messages.get(f.message, 0) + 1
     worst = sorted(messages.items(), key=lambda kv: -kv[1])[:2]
     if worst:

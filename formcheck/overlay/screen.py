@@ -54,6 +54,7 @@ def letterbox(frame: np.ndarray, lay: Layout) -> np.ndarray:
     if (v.w, v.h, cw, ch) == (fw, fh, fw, fh):
         return frame if frame.flags.c_contiguous and frame.flags.writeable else frame.copy()
     canvas = np.zeros((ch, cw, 3), np.uint8)
-    cv2.resize(frame, (v.w, v.h), dst=v.of(canvas),
-               interpolation=cv2.INTER_AREA if v.w < fw else cv2.INTER_LINEAR)
+    # Linear, also when shrinking: INTER_AREA costs ~6x more at these sizes (30 ms a 1080p
+    # frame), and the picture is only a backdrop for the overlay.
+    v.of(canvas)[:] = cv2.resize(frame, (v.w, v.h), interpolation=cv2.INTER_LINEAR)
     return canvas
