@@ -72,7 +72,10 @@ def test_hold_exercise_shows_the_hold_time_never_reps():
 def test_the_top_of_a_bridge_shows_a_hold_timer_and_bar():
     top = [r for r in hud_rows(state(phase="top", hold_s=1.2)) if r.bar is not None]
     assert [r.text for r in top] == ["Hold 1.2 / 2 s"] and top[0].bar == pytest.approx(0.6)
-    assert not [r for r in hud_rows(state(phase="rest")) if r.bar is not None]
+    assert not [r for r in hud_rows(state(phase="rest")) if r.text.startswith("Hold")]
+    # a bridge without a hold target: the timer still runs at the top
+    plain = hud_rows(state(phase="down", hold_s=0.8, hold_target_s=None))
+    assert [r.text for r in plain if r.text.startswith("Hold")] == ["Hold 0.8 s"]
     # pixels: the bar's filled part, in the accent colour, is 60% of the empty one
     scene = Overlay().draw(np.zeros((720, 1280, 3), np.uint8), None,
                            state(phase="top", hold_s=1.2), size=(1280, 720))
@@ -117,6 +120,8 @@ def test_r_restarts_the_set_and_n_goes_to_the_next_keeping_every_rep():
     # rep ends ~4.6 s, ~7.5 s, ~10.8 s (30 fps): r after the first, n after the second
     seen = _replay(engine, track, {150: Action.RESET, 250: Action.NEXT}, controls)
     counts = [s.rep_count for s in seen]
+    tops = [s for s in seen if s.phase == "top"]  # the hold timer has a time to show there
+    assert tops and max(s.hold_s for s in tops) > 0.5
     assert counts[149] == 1 and counts[151] == 0  # the screen counts the set from 0 again
     assert counts[249] == 1 and counts[251] == 0 and counts[-1] == 1
     result = engine.finish()

@@ -38,10 +38,13 @@ class _Row:
 
 
 def _hold_row(state: AnalysisState, size: float) -> _Row:
+    """The time at the top so far; with a target (a chair bridge's 3 s), a bar filling to it."""
     target = float(state.hold_target_s or 0.0)
-    frac = state.hold_s / target if target > 0 else 0.0
-    text = f"Hold {state.hold_s:.1f} / {target:.0f} s" if target else f"Hold {state.hold_s:.1f} s"
-    return _Row(text, size, GOOD if frac >= 1.0 else WHITE, bar=frac)
+    if not target:
+        return _Row(f"Hold {state.hold_s:.1f} s", size, WHITE)
+    frac = state.hold_s / target
+    return _Row(f"Hold {state.hold_s:.1f} / {target:.0f} s", size,
+                GOOD if frac >= 1.0 else WHITE, bar=frac)
 
 
 def hud_rows(state: AnalysisState, count_color: Color = WHITE) -> list[_Row]:
@@ -59,7 +62,7 @@ def hud_rows(state: AnalysisState, count_color: Color = WHITE) -> list[_Row]:
         rows.append(_Row(f"Holds {state.rep_count}{of}", 0.06, WHITE, True))
     else:
         rows.append(_Row(f"{state.rep_count}", 0.2, count_color, True, suffix=of))
-        if state.hold_target_s is not None and (state.hold_s > 0 or state.phase == "top"):
+        if state.hold_s > 0 or state.phase == "top":  # at the top, held or not, target or not
             rows.append(_hold_row(state, 0.06))
     if state.set_count > 0:
         rows.append(_Row(f"Set {state.set_count}", 0.05, WHITE))
