@@ -60,7 +60,9 @@ class Overlay:
             self.notice.annotate(scene, notice)
         elif not visible:
             self.no_person.annotate(video)
-        self.cue.annotate(scene, state.cue if state else None)
+        # the cue under the counters when they have their own space, else across the bottom
+        self.cue.annotate(lay.panel.of(scene) if lay.beside else scene,
+                          state.cue if state else None)
         self.fps.annotate(scene, fps)
         return scene
 
