@@ -4,6 +4,7 @@ the text is as large as the screen allows, not as large as the camera frame."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 from typing import Protocol
 
@@ -64,15 +65,35 @@ def _xdpyinfo_size() -> tuple[int, int] | None:
     return None
 
 
-def screen_size() -> tuple[int, int]:
-    """The screen's size: Pillow's screen grab where it can (X11, Windows, macOS), else
-    xdpyinfo, else a common laptop size."""
+def _x11_grab_size() -> tuple[int, int] | None:
+    """Pillow's X11 screen grab (silent there, unlike macOS's, which asks for permission)."""
     try:
         from PIL import ImageGrab
 
-        return tuple(ImageGrab.grab().size)  # type: ignore[return-value]
-    except Exception:  # no Pillow, or a build without screen grabs
-        return _xdpyinfo_size() or DEFAULT_SCREEN
+        w, h = ImageGrab.grab(xdisplay=os.environ["DISPLAY"]).size
+        return w, h
+    except Exception:  # no Pillow, or a build without XCB
+        return None
+
+
+def _windows_size() -> tuple[int, int] | None:
+    try:
+        import ctypes
+
+        user32 = ctypes.windll.user32  # type: ignore[attr-defined]
+        return int(user32.GetSystemMetrics(0)), int(user32.GetSystemMetrics(1))
+    except Exception:
+        return None
+
+
+def screen_size() -> tuple[int, int]:
+    """The screen's size where it can be asked without a prompt (X11, Windows); elsewhere a
+    common laptop size, until the full-screen window reports its own."""
+    if os.name == "nt":
+        return _windows_size() or DEFAULT_SCREEN
+    if os.environ.get("DISPLAY"):
+        return _xdpyinfo_size() or _x11_grab_size() or DEFAULT_SCREEN
+    return DEFAULT_SCREEN
 
 
 class WindowDisplay:
