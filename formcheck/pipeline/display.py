@@ -53,6 +53,39 @@ class NullDisplay:
         pass
 
 
+class _Completed:
+    """A display that only shows frames (show, closed, close): stills are not shown, and
+    the scene is drawn at the frame's size."""
+
+    def __init__(self, inner) -> None:
+        self._inner = inner
+
+    def show(self, image: np.ndarray) -> int:
+        return self._inner.show(image)
+
+    def refresh(self, image: np.ndarray) -> int:  # noqa: ARG002
+        return -1
+
+    def size(self) -> tuple[int, int] | None:
+        return None
+
+    def toggle_fullscreen(self) -> None:
+        pass
+
+    def closed(self) -> bool:
+        return self._inner.closed()
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+def completed(display) -> Display:
+    """`display` with every method a live session calls (defaults for the missing ones)."""
+    if all(hasattr(display, m) for m in ("refresh", "size", "toggle_fullscreen")):
+        return display
+    return _Completed(display)
+
+
 def _xdpyinfo_size() -> tuple[int, int] | None:
     try:
         out = subprocess.run(["xdpyinfo"], capture_output=True, text=True, timeout=5).stdout

@@ -23,7 +23,7 @@ import numpy as np
 from formcheck.analysis.engine import Engine
 from formcheck.analysis.exercise import ExerciseSpec
 from formcheck.pipeline.backend import PoseBackend, Posed, open_backend
-from formcheck.pipeline.display import Display, NullDisplay
+from formcheck.pipeline.display import Display, NullDisplay, completed
 from formcheck.pipeline.keys import Action, Listener, LiveEvent, SetControls, action_of
 from formcheck.pipeline.pose_process import WarmPool, WorkerTimes, live_pose_processes
 from formcheck.pipeline.session import Session, SessionOutputs
@@ -207,7 +207,7 @@ def run_live(source: FrameSource, spec: ExerciseSpec, model_path: Path, model_na
     `listeners` hear each key's event (paused, set restarted, ...) as it happens."""
     from formcheck.overlay import Overlay
 
-    display = display or NullDisplay()
+    display = completed(display or NullDisplay())
     overlay = overlay or Overlay()
     info = source.info
     display.refresh(overlay.waiting("Getting ready...", display.size() or (960, 540)))
