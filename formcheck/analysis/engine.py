@@ -96,6 +96,10 @@ class Engine:
         self._key_side: Side | None = None
         self._absent_since: float | None = None
 
+    def start_set(self, index: int) -> None:
+        """A guided session's set `index` begins (see Recorder.start_set)."""
+        self.recorder.start_set(index)
+
     @property
     def reps(self) -> list[RepRecord]:
         return self.recorder.reps

@@ -29,6 +29,11 @@ class Recorder:
         self.set_index = 0
         self.last_end: float | None = None
 
+    def start_set(self, index: int) -> None:
+        """A guided session says when set `index` begins: the next rep or hold is in it,
+        however short the rest before it (its own rest_s is then not measured)."""
+        self.set_index, self.last_end = index - 1, None
+
     # ------------------------------------------------------------------ reps
     def rep_side(self, frames: list[Sample], sign: float, fallback: Side | None) -> Side:
         """per_side: where the key went furthest; else the side seen most."""

@@ -154,10 +154,12 @@ class _Loop:
 def run_live(source: FrameSource, spec: ExerciseSpec, model_path: Path, model_name: str, *,
              side: str | None, outputs: SessionOutputs, display: Display | None = None,
              mirror: bool = False, overlay=None, workers: int | None = None,
-             warm: WarmPool | None = None, clock: Clock = time.monotonic) -> LiveResult:
+             warm: WarmPool | None = None, clock: Clock = time.monotonic,
+             guide=None) -> LiveResult:
     """workers=1: the landmarker on a thread of this process; otherwise pose processes (see
     live_pose_processes), taken from `warm` when it has them started ahead. `clock` stamps
-    captures and showings (the latency figures); tests pass their own."""
+    captures and showings (the latency figures); tests pass their own. `guide` (a guided
+    session, pipeline/guided.py) wraps the step and the display with its own."""
     from formcheck.overlay import Overlay
 
     display = display or NullDisplay()
@@ -173,8 +175,10 @@ def run_live(source: FrameSource, spec: ExerciseSpec, model_path: Path, model_na
                            live_pose_processes(workers), warm)
     with contextlib.closing(backend):
         capture = _Capture(source, backend, stats, clock)
-        loop = _Loop(backend, capture, FrameStep(session, overlay or Overlay(), mirror),
-                     display, sink, stats, clock)
+        step = FrameStep(session, overlay or Overlay(), mirror)
+        if guide is not None:
+            step, display = guide.attach(step, display)
+        loop = _Loop(backend, capture, step, display, sink, stats, clock)
         try:
             with session.guard():
                 reason = loop.run()

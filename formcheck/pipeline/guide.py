@@ -1,0 +1,180 @@
+"""The steps of one exercise in a guided session, in time: set -> (switch sides -> set) ->
+rest -> set ... -> done. No I/O: fed the frame time and the reps (holds) counted so far,
+answered the session keys; it says what happens as events (spoken and shown by the runner).
+Time is the frames' own (a paused or fake clock moves it as it moves them)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+from formcheck.analysis.plan import PlanItem
+
+SWITCH_S = 10.0  # to turn over for the other side
+# Event kinds, in the order a session may give them.
+EVENT_KINDS = ("exercise", "set", "set_done", "rest", "switch", "skip", "exercise_done",
+               "stopped", "session_done")
+
+
+@dataclass(frozen=True)
+class Event:
+    t: float  # frame time of the exercise's source (seconds)
+    kind: str  # EVENT_KINDS
+    text: str  # said and shown
+    exercise: str = ""
+    set: int | None = None
+    side: str | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class SetResult:
+    set: int
+    side: str | None
+    target: int
+    done: int = 0  # reps (holds) counted in it
+    ended: str = ""  # "done", "next" (the n key), "skipped", or why the exercise stopped
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _plural(n: float, word: str) -> str:
+    return f"{n:g} {word}" + ("" if n == 1 else "s")
+
+
+def set_goal(item: PlanItem) -> str:
+    """'10 reps', 'hold 30 seconds', '5 holds of 45 seconds'."""
+    if item.unit == "rep":
+        return _plural(item.units, "rep")
+    if item.units == 1 and item.hold_s:
+        return f"hold {_plural(item.hold_s, 'second')}"
+    return _plural(item.units, "hold") + (f" of {_plural(item.hold_s, 'second')}"
+                                          if item.hold_s else "")
+
+
+def side_name(side: str | None) -> str:
+    return f"{side} side" if side else ""
+
+
+@dataclass
+class ExerciseGuide:
+    """`update(t, count, paused)` each frame; `next`, `skip`, `stop` on keys and endings."""
+
+    item: PlanItem
+    emit: Callable[[Event], None]
+    time_scale: float = 1.0  # rests and switches last 1/time_scale as long (tests, demos)
+    phase: str = "ready"  # ready, set, rest, switch, done
+    sets: list[SetResult] = field(default_factory=list)
+    ended: str = ""  # why the exercise ended: "done", "skipped", "quit", "end of source", ...
+    until: float = 0.0  # when the rest (switch) ends
+    _steps: list[tuple[int, str | None]] = field(default_factory=list)
+    _step: int = -1
+    _start_count: int = 0
+    _last_t: float | None = None
+
+    def __post_init__(self) -> None:
+        self._steps = [(s, side) for s in range(1, self.item.sets + 1) for side in self.item.sides]
+
+    # ------------------------------------------------------------------ what is on now
+    @property
+    def counting(self) -> bool:
+        """Reps (holds) count now: a set is under way."""
+        return self.phase == "set"
+
+    @property
+    def current(self) -> SetResult | None:
+        return self.sets[-1] if self.sets and self.phase == "set" else None
+
+    def remaining(self, t: float) -> float:
+        return max(self.until - t, 0.0) if self.phase in ("rest", "switch") else 0.0
+
+    # ------------------------------------------------------------------ events in
+    def start(self, t: float, count: int) -> None:
+        item = self.item
+        sides = " each side" if len(item.sides) > 1 else (
+            f", {side_name(item.sides[0])}" if item.sides[0] else "")
+        hint = item.spec.camera.hint
+        self._say(t, "exercise", f"{item.spec.name}, {_plural(item.sets, 'set')}: "
+                  f"{set_goal(item)}{sides}." + (f" {hint}" if hint else ""))
+        self._begin_set(t, count)
+
+    def update(self, t: float, count: int, paused: bool = False) -> None:
+        dt = 0.0 if self._last_t is None else max(t - self._last_t, 0.0)
+        self._last_t = t
+        if self.phase == "set":
+            cur = self.sets[-1]
+            cur.done = count - self._start_count
+            if cur.done >= cur.target:
+                self._end_set(t, "done")
+        elif self.phase in ("rest", "switch"):
+            if paused:
+                self.until += dt  # a pause stops the rest timer too
+            elif t >= self.until:
+                self._begin_set(t, count)
+
+    def next(self, t: float, count: int) -> None:
+        """The n key: end this set as it is, or cut the rest short."""
+        if self.phase == "set":
+            self.sets[-1].done = count - self._start_count
+            self._end_set(t, "next")
+        elif self.phase in ("rest", "switch"):
+            self._begin_set(t, count)
+
+    def skip(self, t: float, count: int) -> None:
+        """The s key: leave the exercise (what was done stays in its report)."""
+        if self.phase == "done":
+            return
+        self._close_set(count, "skipped")
+        self._say(t, "skip", f"Skipping {self.item.spec.name}.")
+        self._finish("skipped")
+
+    def stop(self, t: float, count: int, reason: str) -> None:
+        """The exercise ends early: quit, end of its source, a failure."""
+        if self.phase == "done":
+            return
+        self._close_set(count, reason)
+        self._finish(reason)
+
+    # ------------------------------------------------------------------ steps
+    def _begin_set(self, t: float, count: int) -> None:
+        self._step += 1
+        number, side = self._steps[self._step]
+        self.phase, self._start_count = "set", count
+        self.sets.append(SetResult(number, side, self.item.units))
+        where = f", {side_name(side)}" if side else ""
+        self._say(t, "set", f"Set {number} of {self.item.sets}{where}: {set_goal(self.item)}.",
+                  number, side)
+
+    def _end_set(self, t: float, how: str) -> None:
+        cur = self.sets[-1]
+        cur.ended = how
+        self._say(t, "set_done", f"Set {cur.set} done: {_plural(cur.done, self.item.unit)}.",
+                  cur.set, cur.side)
+        if self._step + 1 >= len(self._steps):
+            self._say(t, "exercise_done", f"{self.item.spec.name} done.")
+            self._finish("done")
+            return
+        number, side = self._steps[self._step + 1]
+        if number == cur.set:
+            self.phase, self.until = "switch", t + SWITCH_S / self.time_scale
+            self._say(t, "switch", f"Switch sides: {side_name(side)} next.", number, side)
+        elif self.item.rest_s > 0:
+            self.phase, self.until = "rest", t + self.item.rest_s / self.time_scale
+            self._say(t, "rest", f"Rest {_plural(self.item.rest_s, 'second')}.", number, side)
+        else:
+            self._begin_set(t, count=self._start_count + cur.done)
+
+    def _close_set(self, count: int, how: str) -> None:
+        if self.phase == "set":
+            self.sets[-1].done = count - self._start_count
+            self.sets[-1].ended = how
+
+    def _finish(self, why: str) -> None:
+        self.phase, self.ended = "done", why
+
+    def _say(self, t: float, kind: str, text: str, number: int | None = None,
+             side: str | None = None) -> None:
+        self.emit(Event(round(t, 3), kind, text, self.item.id, number, side))

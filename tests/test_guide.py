@@ -1,0 +1,166 @@
+"""The guided session's plan file (errors with field and line) and its set/rest/switch steps,
+driven by a fake frame clock: no model, no video."""
+
+from __future__ import annotations
+
+import pytest
+
+from formcheck.analysis.exercise import builtin_exercises
+from formcheck.analysis.plan import PlanFileError, load_plan, parse_plan
+from formcheck.pipeline.guide import SWITCH_S, ExerciseGuide
+
+CATALOGUE = builtin_exercises()
+
+PLAN = """\
+rest = 30
+[[exercise]]
+id = "glute_bridge"
+sets = 2
+reps = 3
+
+[[exercise]]
+id = "clamshell"
+sets = 2
+reps = 2
+rest = 20
+"""
+
+
+def test_plan_fields_and_defaults_from_the_prescription():
+    plan = parse_plan(PLAN + '\n[[exercise]]\nid = "plank"\nside = "left"\n', "p.toml",
+                      CATALOGUE)
+    bridge, clam, plank = plan.items
+    assert (bridge.id, bridge.sets, bridge.units, bridge.rest_s, bridge.sides) == (
+        "glute_bridge", 2, 3, 30.0, (None,))
+    assert bridge.spec.prescription.reps == 3 and bridge.spec.prescription.sets == 2
+    # a clamshell works one side at a time: both sides by default
+    assert (clam.units, clam.rest_s, clam.sides, clam.hold_s) == (2, 20.0, ("left", "right"), 2.0)
+    # the plank's prescription: 3 sets of one 30 s hold
+    assert (plank.sets, plank.units, plank.hold_s, plank.sides, plank.unit) == (
+        3, 1, 30.0, ("left",), "hold")
+
+
+def test_plan_source_is_relative_to_the_plan_file(tmp_path):
+    f = tmp_path / "day.toml"
+    f.write_text('[[exercise]]\nid = "squat"\nsource = "clips/sq.mp4"\n')
+    assert load_plan(f, CATALOGUE).items[0].source == tmp_path / "clips" / "sq.mp4"
+
+
+@pytest.mark.parametrize("text, message", [
+    (PLAN.replace("reps = 3", 'reps = "three"'),
+     "p.toml, line 5: field 'exercise.0.reps': must be int, got str 'three'"),
+    (PLAN.replace('"clamshell"', '"clamshel"'),
+     "p.toml, line 8: field 'exercise.1.id': unknown exercise 'clamshel' (known: "),
+    (PLAN.replace("rest = 20", "rest = -5"),
+     "p.toml, line 11: field 'exercise.1.rest': must be 0 to 3600 seconds, got -5"),
+    (PLAN.replace("sets = 2\nreps = 2", 'sets = 2\nreps = 2\nside = "top"'),
+     "p.toml, line 11: field 'exercise.1.side': must be one of left, right, both, auto; "
+     "got 'top'"),
+    (PLAN + "colour = 3\n",
+     "p.toml, line 12: field 'exercise.1.colour': unknown field (allowed: "),
+    (PLAN.replace("sets = 2\nreps = 3", "sets = 0\nreps = 3"),
+     "p.toml, line 4: field 'exercise.0.sets': must be 1 to 100, got 0"),
+    (PLAN.replace("reps = 2", 'reps = 2\nvariant = "x"'),
+     "p.toml, line 11: field 'exercise.1.variant': 'clamshell' has no variant 'x'"),
+    ("rest = 10\n", "p.toml: field 'exercise': the plan needs at least one [[exercise]]"),
+    ("[[exercise]\n", "p.toml: not valid TOML"),
+])
+def test_plan_mistakes_are_named_with_field_and_line(text, message):
+    with pytest.raises(PlanFileError) as err:
+        parse_plan(text, "p.toml", CATALOGUE)
+    assert str(err.value).startswith(message)
+
+
+def test_missing_plan_file_is_one_clear_line(tmp_path):
+    with pytest.raises(PlanFileError, match=r"no-plan.toml: no such session plan"):
+        load_plan(tmp_path / "no-plan.toml", CATALOGUE)
+
+
+class Frames:
+    """A fake frame clock: each tick is one frame 1/30 s after the last."""
+
+    def __init__(self, guide: ExerciseGuide):
+        self.guide, self.n, self.count = guide, 0, 0
+
+    @property
+    def t(self) -> float:
+        return self.n / 30
+
+    def run(self, seconds: float, reps_at: tuple[float, ...] = (), paused: bool = False):
+        for _ in range(round(seconds * 30)):
+            self.n += 1
+            if any(round(r * 30) == self.n for r in reps_at):
+                self.count += 1 if self.guide.counting else 0  # a rest counts nothing
+            self.guide.update(self.t, self.count, paused)
+
+
+def _guide(text: str, time_scale: float = 1.0):
+    events = []
+    item = parse_plan(text, "p.toml", CATALOGUE).items[0]
+    return ExerciseGuide(item, events.append, time_scale), events
+
+
+def test_sets_and_rests_in_time():
+    guide, events = _guide('[[exercise]]\nid = "glute_bridge"\nsets = 2\nreps = 2\nrest = 6\n')
+    f = Frames(guide)
+    guide.start(0.0, 0)
+    f.run(3.0, reps_at=(1.0, 2.0))  # set 1: two reps -> rest 6 s from 2.0
+    assert guide.phase == "rest" and guide.remaining(f.t) == pytest.approx(5.0)
+    f.run(2.0, reps_at=(4.0,), paused=True)  # paused: the rest waits; a rep now is not counted
+    assert guide.remaining(f.t) == pytest.approx(5.0) and f.count == 2
+    f.run(6.0, reps_at=(10.5, 10.9))  # rest over at 10.0; set 2's two reps end it
+    assert [(e.kind, e.t, e.set) for e in events] == [
+        ("exercise", 0.0, None), ("set", 0.0, 1), ("set_done", 2.0, 1), ("rest", 2.0, 2),
+        ("set", 10.0, 2), ("set_done", 10.9, 2), ("exercise_done", 10.9, None)]
+    assert events[0].text.startswith("Double-leg glute bridge, 2 sets: 2 reps. Side view")
+    assert events[3].text == "Rest 6 seconds."
+    assert [(s.set, s.done, s.ended) for s in guide.sets] == [(1, 2, "done"), (2, 2, "done")]
+    assert guide.ended == "done" and guide.phase == "done"
+
+
+def test_one_sided_work_switches_sides_and_time_scale_shortens_waits():
+    guide, events = _guide('[[exercise]]\nid = "clamshell"\nsets = 2\nreps = 1\nrest = 60\n',
+                           time_scale=10)
+    f = Frames(guide)
+    guide.start(0.0, 0)
+    f.run(20.0, reps_at=(1.0, 3.0, 10.0, 12.0))
+    # set 1 left done at 1.0; switch (10 s / 10); right at 2.0, done at 3.0; rest 6 s to 9.0
+    assert [(e.kind, e.t, e.set, e.side) for e in events] == [
+        ("exercise", 0.0, None, None), ("set", 0.0, 1, "left"), ("set_done", 1.0, 1, "left"),
+        ("switch", 1.0, 1, "right"), ("set", 1.0 + SWITCH_S / 10, 1, "right"),
+        ("set_done", 3.0, 1, "right"), ("rest", 3.0, 2, "left"), ("set", 9.0, 2, "left"),
+        ("set_done", 10.0, 2, "left"), ("switch", 10.0, 2, "right"),
+        ("set", 11.0, 2, "right"), ("set_done", 12.0, 2, "right"),
+        ("exercise_done", 12.0, None, None)]
+    assert events[3].text == "Switch sides: right side next."
+    assert events[1].text == "Set 1 of 2, left side: 1 rep."
+
+
+def test_next_and_skip_keys():
+    guide, events = _guide('[[exercise]]\nid = "glute_bridge"\nsets = 3\nreps = 5\nrest = 30\n')
+    f = Frames(guide)
+    guide.start(0.0, 0)
+    f.run(2.0, reps_at=(1.0,))
+    guide.next(f.t, f.count)  # n: set 1 ends with 1 rep of 5, the rest starts
+    assert guide.phase == "rest"
+    f.run(1.0)
+    guide.next(f.t, f.count)  # n in the rest: set 2 at once
+    assert guide.phase == "set" and guide.sets[-1].set == 2
+    f.run(1.0, reps_at=(3.5,))
+    guide.skip(f.t, f.count)
+    assert [(s.set, s.done, s.ended) for s in guide.sets] == [(1, 1, "next"), (2, 1, "skipped")]
+    assert [e.kind for e in events] == ["exercise", "set", "set_done", "rest", "set", "skip"]
+    assert guide.ended == "skipped" and not guide.counting
+    guide.stop(f.t, f.count, "quit")  # over already: nothing changes
+    assert guide.ended == "skipped"
+
+
+def test_holds_count_holds():
+    guide, events = _guide('[[exercise]]\nid = "plank"\nsets = 2\nrest = 0\n')
+    guide.start(0.0, 0)
+    assert events[0].text.startswith("Forearm plank, 2 sets: hold 30 seconds. Side view")
+    guide.update(31.0, 1)
+    # no rest: set 2 follows at once
+    assert [(e.kind, e.set) for e in events[1:]] == [("set", 1), ("set_done", 1), ("set", 2)]
+    guide.update(70.0, 2)
+    assert events[-1].kind == "exercise_done" and events[-2].text == "Set 2 done: 1 hold."
