@@ -164,3 +164,49 @@ def test_holds_count_holds():
     assert [(e.kind, e.set) for e in events[1:]] == [("set", 1), ("set_done", 1), ("set", 2)]
     guide.update(70.0, 2)
     assert events[-1].kind == "exercise_done" and events[-2].text == "Set 2 done: 1 hold."
+
+
+def test_default_plan_follows_the_ladders_and_the_history():
+    """Bridges (twice a day) done once today: still due, and the squeeze before them on the
+    ladder no longer is; a clamshell (every other day) done yesterday and a plank done today
+    are not due."""
+    from datetime import date
+
+    from test_report_render import make_report
+
+    from formcheck.report.due import due_plan
+    from formcheck.report.history import file_report
+
+    for report in (
+            make_report("glute_bridge", reps=[("left", True, [])] * 10,
+                        started_at="2024-05-04T07:00:00"),
+            make_report("clamshell", reps=[("left", True, [])] * 10,
+                        started_at="2024-05-03T18:00:00", exercise_name="Clamshell"),
+            make_report("plank", holds=[("left", 30.0, True)], started_at="2024-05-04T08:00:00",
+                        exercise_name="Forearm plank")):
+        file_report(report)
+    plan, notes = due_plan(CATALOGUE, date(2024, 5, 4))
+    assert [i.id for i in plan.items] == [
+        "ball_hamstring_curl", "forward_fold", "glute_bridge", "kneeling_hip_flexor",
+        "leg_swing", "push_up", "squat"]
+    assert notes == ["Clamshell: done 1 day ago, due every 2 days",
+                     "Forearm plank: done 1 of 1 today"]
+    bridge = plan.items[2]
+    assert (bridge.sets, bridge.units, bridge.sides) == (3, 10, (None,))
+    # six days on, everything is due again; the ladder stays at the bridge
+    plan, notes = due_plan(CATALOGUE, date(2024, 5, 10))
+    ids = [i.id for i in plan.items]
+    assert "glute_bridge" in ids and "glute_squeeze" not in ids and "clamshell" in ids
+    assert notes == []
+
+
+def test_default_plan_with_no_history_starts_each_ladder_at_its_first_step():
+    from datetime import date
+
+    from formcheck.report.due import due_plan
+
+    plan, notes = due_plan(CATALOGUE, date(2024, 5, 4))
+    ids = [i.id for i in plan.items]
+    assert {"glute_squeeze", "ball_hamstring_curl", "plank"} <= set(ids)
+    assert not {"glute_bridge", "chair_bridge", "single_leg_rdl", "plank_hip_extension"} & set(ids)
+    assert notes == []

@@ -197,10 +197,12 @@ def run_session(plan: Plan, open_source: Callable[[PlanItem], FrameSource], mode
                 say: Callable[[str], None] = lambda text: None,
                 on_event: Callable[[Event], None] | None = None, time_scale: float = 1.0,
                 history: bool = True, workers: int | None = None,
-                clock: Callable[[], float] = time.monotonic, mirror: bool = False,
+                clock: Callable[[], float] = time.monotonic,
+                mirror: Callable[[PlanItem], bool] = lambda item: False,
                 overlay_factory: Callable[[], object] | None = None) -> SessionSummary:
     """Run the plan's exercises in order; write a report per exercise and the summary into
-    `out_dir`. `time_scale` shortens rests and switches (tests, demos)."""
+    `out_dir`. `time_scale` shortens rests and switches (tests, demos); `mirror(item)`: its
+    source is a camera (shown as a mirror)."""
     display = display or NullDisplay()
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     summary = SessionSummary(plan.origin, now_iso())
@@ -234,7 +236,7 @@ def run_session(plan: Plan, open_source: Callable[[PlanItem], FrameSource], mode
             fixed = item.sides[0] if len(item.sides) == 1 else None
             result = run_live(source, item.spec, model_path, model_name, side=fixed,
                               outputs=SessionOutputs(report=report_path, history=history),
-                              display=display, mirror=mirror, workers=workers, clock=clock,
+                              display=display, mirror=mirror(item), workers=workers, clock=clock,
                               overlay=overlay_factory() if overlay_factory else None,
                               guide=run)
             if guide.phase != "done":  # the run ended before the exercise did
