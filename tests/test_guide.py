@@ -112,6 +112,7 @@ def test_sets_and_rests_in_time():
     assert [(e.kind, e.t, e.set) for e in events] == [
         ("exercise", 0.0, None), ("set", 0.0, 1), ("set_done", 2.0, 1), ("rest", 2.0, 2),
         ("set", 10.0, 2), ("set_done", 10.9, 2), ("exercise_done", 10.9, None)]
+    assert events[2].text == "Set 1 done: 2 reps."
     assert events[0].text.startswith("Double-leg glute bridge, 2 sets: 2 reps. Side view")
     assert events[3].text == "Rest 6 seconds."
     assert [(s.set, s.done, s.ended) for s in guide.sets] == [(1, 2, "done"), (2, 2, "done")]
@@ -134,6 +135,7 @@ def test_one_sided_work_switches_sides_and_time_scale_shortens_waits():
         ("exercise_done", 12.0, None, None)]
     assert events[3].text == "Switch sides: right side next."
     assert events[1].text == "Set 1 of 2, left side: 1 rep."
+    assert events[5].text == "Right side, set 1 done: 1 rep."
 
 
 def test_next_and_skip_keys():
@@ -210,3 +212,25 @@ def test_default_plan_with_no_history_starts_each_ladder_at_its_first_step():
     assert {"glute_squeeze", "ball_hamstring_curl", "plank"} <= set(ids)
     assert not {"glute_bridge", "chair_bridge", "single_leg_rdl", "plank_hip_extension"} & set(ids)
     assert notes == []
+
+
+def test_session_panel_is_a_band_at_the_bottom_with_a_big_main_line():
+    import numpy as np
+
+    from formcheck.overlay.canvas import ACCENT
+    from formcheck.overlay.session_panel import SessionPanel, draw_session_panel
+
+    for w, h in ((1080, 1920), (1280, 720), (398, 346)):
+        img = np.full((h, w, 3), 90, np.uint8)
+        draw_session_panel(img, SessionPanel("Clamshell · exercise 2 of 2", "Rest 0:25",
+                                             "Switch sides: right side next.", 0.5))
+        changed = np.where((img != 90).any(axis=(1, 2)))[0]
+        top = changed.min()
+        assert changed.max() == h - 1 and h - top < h / 3  # a band at the bottom, under 1/3
+        white = np.where((img[top:] >= 240).all(axis=2).any(axis=1))[0]
+        # the main line's glyphs (white) span at least 1/25 of the frame's height
+        rows = np.split(white, np.where(np.diff(white) > 1)[0] + 1)
+        assert max(len(r) for r in rows) >= h / 25
+        # the bar: half of it in the accent colour (the rest left)
+        accent = (img == np.array(ACCENT, np.uint8)).all(axis=2).any(axis=0).sum()
+        assert 0.4 * w < accent < 0.5 * w

@@ -152,3 +152,59 @@ def test_session_command_writes_reports_and_summary(videos, model_path, tmp_path
     assert "switch" in kinds and "rest" in kinds
     assert "Session done: 2 exercises" in proc.stdout
     assert "Set 1 of 2: 1 rep." in proc.stdout  # the announcements, as they happen
+
+
+class KeyedDisplay(LockStepDisplay):
+    """Presses keys at given frames of given exercises (counted per exercise)."""
+
+    def __init__(self, keys: dict[tuple[int, int], str]):
+        super().__init__()
+        self.keys = keys
+        self.exercise = 0
+        self.frame = 0
+
+    def show(self, image):
+        self.frame += 1
+        key = self.keys.get((self.exercise, self.frame))
+        if key == "q":
+            self.clock.release()
+        self.clock.shown()
+        return ord(key) if key else -1
+
+
+def test_session_keys_next_skip_and_quit(videos, model_path, tmp_path):
+    """Real time (scale 1): the bridge's 15 s rest is cut short by n at 5.5 s, the set that
+    follows skipped by s at 6.0 s (its rep 2 under way: not counted); q in the clamshell
+    ends the session there, its report written, the summary saying so."""
+    plan = parse_plan(PLAN.format(videos=videos), "plan.toml", builtin_exercises())
+    display, events = KeyedDisplay({(1, 165): "n", (1, 180): "s", (2, 30): "q"}), []
+
+    def open_source(item):
+        display.clock, display.frame = LockStep(), 0
+        display.exercise += 1
+        return RealtimeSource(VideoFileSource(item.source), clock=display.clock,
+                              sleep=display.clock.sleep)
+
+    def on_event(event):
+        events.append(event)
+        if event.kind in ("exercise_done", "skip"):
+            display.clock.release()
+
+    summary = run_session(plan, open_source, model_path, "full", out_dir=tmp_path,
+                          display=display, on_event=on_event, history=False, workers=1)
+    assert [(e.exercise, e.kind, e.set) for e in events] == [
+        ("glute_bridge", "exercise", None), ("glute_bridge", "set", 1),
+        ("glute_bridge", "set_done", 1), ("glute_bridge", "rest", 2),
+        ("glute_bridge", "set", 2), ("glute_bridge", "skip", None),
+        ("clamshell", "exercise", None), ("clamshell", "set", 1), ("", "stopped", None)]
+    t = {(e.kind, e.set): e.t for e in events if e.exercise == "glute_bridge"}
+    assert t[("set", 2)] == pytest.approx(164 / 30, abs=0.01)  # n on frame 165: no wait
+    bridge, clam = summary.exercises
+    assert (bridge.status, bridge.reps, [(s.done, s.ended) for s in bridge.sets]) == (
+        "skipped", 1, [(1, "done"), (0, "skipped")])
+    assert (clam.status, [(s.side, s.done, s.ended) for s in clam.sets]) == (
+        "quit", [("left", 0, "quit")])
+    assert load_report(clam.report).duration_s == pytest.approx(1.0, abs=0.05)
+    written = json.loads(summary.path.read_text())
+    assert written["ended"] == "quit"
+    assert [e["status"] for e in written["exercises"]] == ["skipped", "quit"]

@@ -151,7 +151,9 @@ class ExerciseGuide:
     def _end_set(self, t: float, how: str) -> None:
         cur = self.sets[-1]
         cur.ended = how
-        self._say(t, "set_done", f"Set {cur.set} done: {_plural(cur.done, self.item.unit)}.",
+        which = (f"{side_name(cur.side).capitalize()}, set {cur.set}" if cur.side
+                 else f"Set {cur.set}")
+        self._say(t, "set_done", f"{which} done: {_plural(cur.done, self.item.unit)}.",
                   cur.set, cur.side)
         if self._step + 1 >= len(self._steps):
             self._say(t, "exercise_done", f"{self.item.spec.name} done.")

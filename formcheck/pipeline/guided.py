@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -42,13 +43,15 @@ class ExerciseOutcome:
     holds: int = 0
     hold_s: float = 0.0
     report: str | None = None
+    work_on: str = ""  # the fault cue most often given, if any
     note: str = ""
 
     def to_dict(self) -> dict:
         return {"exercise": self.exercise, "name": self.name, "status": self.status,
                 "sets": [s.to_dict() for s in self.sets], "reps": self.reps,
                 "good_reps": self.good_reps, "holds": self.holds,
-                "hold_s": round(self.hold_s, 2), "report": self.report, "note": self.note}
+                "hold_s": round(self.hold_s, 2), "report": self.report,
+                "work_on": self.work_on, "note": self.note}
 
 
 @dataclass
@@ -74,6 +77,7 @@ class SessionSummary:
             what = (f"{e.reps} reps ({e.good_reps} good)" if e.reps or not e.holds
                     else f"{e.holds} holds, {e.hold_s:.0f} s")
             out.append(f"{e.name}: {e.status}; {what}" + (f"; sets: {sets}" if sets else "")
+                       + (f"; work on: {e.work_on}" if e.work_on else "")
                        + (f" ({e.note})" if e.note else ""))
         return out
 
@@ -272,6 +276,8 @@ def _fill(outcome: ExerciseOutcome, guide: ExerciseGuide, report, path: Path) ->
     outcome.holds = len(report.holds)
     outcome.hold_s = sum(h.hold_s for h in report.holds)
     outcome.report = str(path)
+    cues = Counter(f.message for r in [*report.reps, *report.holds] for f in r.faults)
+    outcome.work_on = cues.most_common(1)[0][0] if cues else ""
     if guide.ended == "end of source":
         outcome.note = (f"the source ended before the plan did ({set_goal(guide.item)} a set "
                         f"× {guide.item.sets})")
