@@ -111,7 +111,9 @@ def test_sets_and_rests_in_time():
     f.run(6.0, reps_at=(10.5, 10.9))  # rest over at 10.0; set 2's two reps end it
     assert [(e.kind, e.t, e.set) for e in events] == [
         ("exercise", 0.0, None), ("set", 0.0, 1), ("set_done", 2.0, 1), ("rest", 2.0, 2),
+        ("countdown", 7.0, 2), ("countdown", 8.0, 2), ("countdown", 9.0, 2),
         ("set", 10.0, 2), ("set_done", 10.9, 2), ("exercise_done", 10.9, None)]
+    assert [e.text for e in events if e.kind == "countdown"] == ["3", "2", "1"]
     assert events[2].text == "Set 1 done: 2 reps."
     assert events[0].text.startswith("Double-leg glute bridge, 2 sets: 2 reps. Side view")
     assert events[3].text == "Rest 6 seconds."
@@ -125,7 +127,12 @@ def test_one_sided_work_switches_sides_and_time_scale_shortens_waits():
     f = Frames(guide)
     guide.start(0.0, 0)
     f.run(20.0, reps_at=(1.0, 3.0, 10.0, 12.0))
-    # set 1 left done at 1.0; switch (10 s / 10); right at 2.0, done at 3.0; rest 6 s to 9.0
+    # set 1 left done at 1.0; switch (10 s / 10); right at 2.0, done at 3.0; rest 6 s to 9.0.
+    # The countdown's 3 s last 0.3 s here (9 frames): its numbers each come once, in order.
+    countdown = [(e.t, e.text) for e in events if e.kind == "countdown"]
+    assert countdown == [(1.7, "3"), (1.8, "2"), (1.9, "1"), (8.7, "3"), (8.8, "2"),
+                         (8.9, "1"), (10.7, "3"), (10.8, "2"), (10.9, "1")]
+    events = [e for e in events if e.kind != "countdown"]
     assert [(e.kind, e.t, e.set, e.side) for e in events] == [
         ("exercise", 0.0, None, None), ("set", 0.0, 1, "left"), ("set_done", 1.0, 1, "left"),
         ("switch", 1.0, 1, "right"), ("set", 1.0 + SWITCH_S / 10, 1, "right"),

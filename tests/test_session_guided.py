@@ -83,6 +83,19 @@ def test_guided_session_runs_sets_rests_and_a_side_switch(videos, model_path, tm
     summary = run_session(plan, open_source, model_path, "full", out_dir=tmp_path / "out",
                           display=display, say=said.append, on_event=on_event,
                           time_scale=SCALE, history=False, workers=1)
+    assert said == [e.text for e in events]  # everything shown is also said
+    # 3, 2, 1 before a set, only inside a rest or switch: at 50 times speed a frame passes
+    # more than one second of it, and only the latest number passed is said
+    waits = []
+    for e in events:
+        if e.kind in ("rest", "switch"):
+            waits.append([])
+        elif e.kind == "countdown":
+            waits[-1].append(int(e.text))
+    assert len(waits) == 2 and all(w and w == sorted(set(w), reverse=True) for w in waits)
+    every = [e.kind for e in events]
+    events = [e for e in events if e.kind != "countdown"]
+    said = [e.text for e in events]
     got = [(e.exercise, e.kind, e.set, e.side) for e in events]
     assert got == [
         ("glute_bridge", "exercise", None, None), ("glute_bridge", "set", 1, None),
@@ -93,7 +106,6 @@ def test_guided_session_runs_sets_rests_and_a_side_switch(videos, model_path, tm
         ("clamshell", "set_done", 1, "left"), ("clamshell", "switch", 1, "right"),
         ("clamshell", "set", 1, "right"), ("clamshell", "set_done", 1, "right"),
         ("clamshell", "exercise_done", None, None), ("", "session_done", None, None)]
-    assert said == [e.text for e in events]  # everything shown is also said
     assert said[3] == "Rest 15 seconds." and said[10] == "Switch sides: right side next."
     t = {(e.exercise, e.kind, e.set, e.side): e.t for e in events}
     # the bridge's rest lasts 15 s / 50 of clip time; its first set ends with rep 1
@@ -124,7 +136,7 @@ def test_guided_session_runs_sets_rests_and_a_side_switch(videos, model_path, tm
     assert written["exercises"][1]["sets"] == [
         {"set": 1, "side": "left", "target": 2, "done": 2, "ended": "done"},
         {"set": 1, "side": "right", "target": 2, "done": 2, "ended": "done"}]
-    assert [e["kind"] for e in written["events"]] == [e.kind for e in events]
+    assert [e["kind"] for e in written["events"]] == every
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
         [summary.path.name, os.path.basename(bridge.report), os.path.basename(clam.report)])
 

@@ -11,9 +11,10 @@ from dataclasses import asdict, dataclass, field
 from formcheck.analysis.plan import PlanItem
 
 SWITCH_S = 10.0  # to turn over for the other side
+COUNTDOWN = (3, 2, 1)  # the last seconds of a rest (switch), said
 # Event kinds, in the order a session may give them.
-EVENT_KINDS = ("exercise", "set", "set_done", "rest", "switch", "skip", "exercise_done",
-               "stopped", "session_done")
+EVENT_KINDS = ("exercise", "set", "set_done", "rest", "switch", "countdown", "skip",
+               "exercise_done", "stopped", "session_done")
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class ExerciseGuide:
     _step: int = -1
     _start_count: int = 0
     _last_t: float | None = None
+    _counted_down: int | None = None  # the last countdown number said in this wait
 
     def __post_init__(self) -> None:
         self._steps = [(s, side) for s in range(1, self.item.sets + 1) for side in self.item.sides]
@@ -114,6 +116,18 @@ class ExerciseGuide:
                 self.until += dt  # a pause stops the rest timer too
             elif t >= self.until:
                 self._begin_set(t, count)
+            else:
+                self._count_down(t)
+
+    def _count_down(self, t: float) -> None:
+        """3, 2, 1 before the set: only the latest number passed (a coarse or scaled clock
+        passes several at once: no backlog of stale ones)."""
+        left = (self.until - t) * self.time_scale
+        passed = min((n for n in COUNTDOWN if left <= n + 1e-6), default=None)
+        if passed is not None and (self._counted_down is None or passed < self._counted_down):
+            self._counted_down = passed
+            number, side = self._steps[self._step + 1]
+            self._say(t, "countdown", str(passed), number, side)
 
     def next(self, t: float, count: int) -> None:
         """The n key: end this set as it is, or cut the rest short."""
@@ -141,6 +155,7 @@ class ExerciseGuide:
     # ------------------------------------------------------------------ steps
     def _begin_set(self, t: float, count: int) -> None:
         self._step += 1
+        self._counted_down = None
         number, side = self._steps[self._step]
         self.phase, self._start_count = "set", count
         self.sets.append(SetResult(number, side, self.item.units))
