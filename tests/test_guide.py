@@ -241,3 +241,38 @@ def test_session_panel_is_a_band_at_the_bottom_with_a_big_main_line():
         # the bar: half of it in the accent colour (the rest left)
         accent = (img == np.array(ACCENT, np.uint8)).all(axis=2).any(axis=0).sum()
         assert 0.4 * w < accent < 0.5 * w
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--source", "bridge.mp4"], "--source bridge.mp4: give EXERCISE=FILE"),
+    (["--source", "squat=x.mp4"], "--source squat=x.mp4: 'squat' is not in the plan"),
+    (["--source", "glute_bridge=nothing.mp4"],
+     "--source for glute_bridge nothing.mp4: no such file"),
+    (["--time-scale", "0"], "--time-scale must be a number more than 0, not 0"),
+])
+def test_session_command_refuses_bad_options_in_one_line(tmp_path, args, message):
+    import subprocess
+    import sys
+
+    plan = tmp_path / "plan.toml"
+    plan.write_text('[[exercise]]\nid = "glute_bridge"\n')
+    proc = subprocess.run([sys.executable, "-m", "formcheck", "session", str(plan),
+                           "--no-window", "--out-dir", str(tmp_path / "out"), *args],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert proc.returncode != 0
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"formcheck: error: {message}")
+    assert not (tmp_path / "out").exists()  # refused before anything was written
+
+
+def test_session_command_names_a_plan_mistake(tmp_path):
+    import subprocess
+    import sys
+
+    plan = tmp_path / "plan.toml"
+    plan.write_text('[[exercise]]\nid = "glute_bridge"\nreps = 0\n')
+    proc = subprocess.run([sys.executable, "-m", "formcheck", "session", str(plan),
+                           "--no-window"], capture_output=True, text=True, cwd=tmp_path,
+                          timeout=120)
+    assert proc.returncode != 0
+    assert f"{plan}, line 3: field 'exercise.0.reps': must be 1 to 1000, got 0" in proc.stderr
