@@ -161,7 +161,21 @@ def test_next_and_skip_keys():
     assert [e.kind for e in events] == ["exercise", "set", "set_done", "rest", "set", "skip"]
     assert guide.ended == "skipped" and not guide.counting
     guide.stop(f.t, f.count, "quit")  # over already: nothing changes
-    assert guide.ended == "skipped"
+    assert guide.ended == "skipped" and events[-1].kind == "skip"
+
+
+def test_an_exercise_ending_early_says_so_unless_the_person_ended_it():
+    guide, events = _guide('[[exercise]]\nid = "glute_bridge"\nsets = 2\nreps = 5\n')
+    guide.start(0.0, 0)
+    guide.update(3.0, 2)
+    guide.stop(3.5, 2, "end of source")
+    assert [(s.done, s.ended) for s in guide.sets] == [(2, "end of source")]
+    assert events[-1].kind == "ended" and events[-1].text == (
+        "Double-leg glute bridge ended early: end of source. What you did is saved.")
+    guide, events = _guide('[[exercise]]\nid = "glute_bridge"\n')
+    guide.start(0.0, 0)
+    guide.stop(1.0, 0, "quit")
+    assert [e.kind for e in events] == ["exercise", "set"] and guide.ended == "quit"
 
 
 def test_holds_count_holds():

@@ -106,3 +106,23 @@ def session(
     print(f"Summary: {summary.path}")
     if summary.ended == "interrupted":
         raise typer.Exit(130)
+    _ask_pain(summary, enabled=not no_history)
+
+
+def _ask_pain(summary, enabled: bool) -> None:
+    """Pain during each exercise done, as after `live` (only with a person at the terminal)."""
+    import sys
+
+    from formcheck.cli.pain_cmd import pain_after_session
+    from formcheck.report.schema import ReportError, load_report
+
+    if not enabled or not all(s is not None and s.isatty() for s in (sys.stdin, sys.stdout)):
+        return
+    for outcome in summary.exercises:
+        if outcome.report and (outcome.reps or outcome.holds):
+            try:
+                report = load_report(outcome.report)
+            except ReportError:
+                continue  # written by this run: only a disk gone bad would fail here
+            print(f"{outcome.name}:")
+            pain_after_session(report, interactive=True)

@@ -14,7 +14,9 @@ SWITCH_S = 10.0  # to turn over for the other side
 COUNTDOWN = (3, 2, 1)  # the last seconds of a rest (switch), said
 # Event kinds, in the order a session may give them.
 EVENT_KINDS = ("exercise", "set", "set_done", "rest", "switch", "countdown", "skip",
-               "exercise_done", "stopped", "session_done")
+               "exercise_done", "ended", "stopped", "session_done")
+# How an exercise may end early without a word from the person (said: "ended").
+QUIET_ENDS = ("quit", "interrupted")
 
 
 @dataclass(frozen=True)
@@ -146,10 +148,14 @@ class ExerciseGuide:
         self._finish("skipped")
 
     def stop(self, t: float, count: int, reason: str) -> None:
-        """The exercise ends early: quit, end of its source, a failure."""
+        """The exercise ends early: quit, end of its source, a failure (said, unless the
+        person ended it)."""
         if self.phase == "done":
             return
         self._close_set(count, reason)
+        if reason not in QUIET_ENDS:
+            self._say(t, "ended", f"{self.item.spec.name} ended early: {reason}. What you did "
+                      "is saved.")
         self._finish(reason)
 
     # ------------------------------------------------------------------ steps

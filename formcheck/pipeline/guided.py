@@ -58,7 +58,7 @@ class ExerciseOutcome:
 class SessionSummary:
     plan: str
     started_at: str
-    ended: str = ""  # "done" (every exercise reached its end), "quit", "interrupted"
+    ended: str = ""  # "done" (every exercise reached its end), "quit", "interrupted", "failed"
     exercises: list[ExerciseOutcome] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     path: Path | None = None  # where it was written
@@ -212,6 +212,7 @@ def run_session(plan: Plan, open_source: Callable[[PlanItem], FrameSource], mode
     summary = SessionSummary(plan.origin, now_iso())
     out_dir.mkdir(parents=True, exist_ok=True)
     runs: list[_Run] = []
+    failure: Exception | None = None
 
     def emit(event: Event) -> None:
         summary.events.append(event)
@@ -231,6 +232,8 @@ def run_session(plan: Plan, open_source: Callable[[PlanItem], FrameSource], mode
                 source = open_source(item)
             except Exception as exc:  # noqa: BLE001 - one exercise's camera/file, not all
                 outcome.note = f"source could not be opened: {exc}"
+                emit(Event(0.0, "ended", f"{item.spec.name}: its video or camera could not be "
+                           "opened; going on without it.", item.id))
                 continue
             guide = ExerciseGuide(item, emit, time_scale)
             run = _Run(guide, f"{item.spec.name} · exercise {i} of {len(plan.items)} · "
@@ -252,8 +255,12 @@ def run_session(plan: Plan, open_source: Callable[[PlanItem], FrameSource], mode
                 break
     except KeyboardInterrupt:
         summary.ended = "interrupted"
+    except Exception as exc:  # the summary of what was done is written, then the error told
+        summary.ended, failure = "failed", exc
     finally:
         display.close()
+    for item in plan.items[len(summary.exercises):]:
+        summary.exercises.append(ExerciseOutcome(item.id, item.spec.name, "not started"))
     t = runs[-1].t if runs else 0.0
     if summary.ended:
         emit(Event(t, "stopped", "Session stopped: what you did is saved."))
@@ -261,10 +268,15 @@ def run_session(plan: Plan, open_source: Callable[[PlanItem], FrameSource], mode
         summary.ended = "done"
         reps = sum(e.reps for e in summary.exercises)
         holds = sum(e.holds for e in summary.exercises)
-        emit(Event(t, "session_done", f"Session done: {len(summary.exercises)} exercises, "
-                   f"{reps} reps" + (f", {holds} holds" if holds else "") + ". Well done."))
+        n = len(summary.exercises)
+        done = sum(e.status == "done" for e in summary.exercises)
+        what = f"{n} exercise{'s' * (n != 1)}" if done == n else f"{done} of {n} exercises"
+        emit(Event(t, "session_done", f"Session done: {what}, {reps} rep{'s' * (reps != 1)}"
+                   + (f", {holds} hold{'s' * (holds != 1)}" if holds else "") + ". Well done."))
     summary.path = free_path(out_dir, f"session-{stamp}", ".json")
     write_text_atomic(summary.path, json.dumps(summary.to_dict(), indent=2) + "\n")
+    if failure is not None:
+        raise failure
     return summary
 
 
