@@ -290,3 +290,37 @@ def test_session_command_names_a_plan_mistake(tmp_path):
                           timeout=120)
     assert proc.returncode != 0
     assert f"{plan}, line 3: field 'exercise.0.reps': must be 1 to 1000, got 0" in proc.stderr
+
+
+def test_session_goes_on_without_a_source_and_keeps_its_summary_on_a_failure(
+        tmp_path, monkeypatch):
+    import json
+
+    from formcheck.pipeline import guided
+
+    plan = parse_plan(PLAN, "p.toml", CATALOGUE)
+    events = []
+
+    def no_camera(item):
+        raise OSError("camera 0 not found")
+
+    summary = guided.run_session(plan, no_camera, tmp_path / "m.task", "full",
+                                 out_dir=tmp_path, on_event=events.append, history=False)
+    assert [(e.kind, e.exercise) for e in events] == [
+        ("ended", "glute_bridge"), ("ended", "clamshell"), ("session_done", "")]
+    assert events[-1].text == "Session done: 0 of 2 exercises, 0 reps. Well done."
+    assert [(e.status, e.note) for e in summary.exercises] == [
+        ("not started", "source could not be opened: camera 0 not found")] * 2
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("pose process died")
+
+    monkeypatch.setattr(guided, "run_live", broken)
+    with pytest.raises(RuntimeError, match="pose process died"):
+        guided.run_session(plan, lambda item: object(), tmp_path / "m.task", "full",
+                           out_dir=tmp_path / "f", history=False)
+    (written,) = (tmp_path / "f").glob("session-*.json")
+    data = json.loads(written.read_text())
+    assert data["ended"] == "failed"
+    assert [e["status"] for e in data["exercises"]] == ["not started", "not started"]
+    assert [e["kind"] for e in data["events"]] == ["stopped"]
