@@ -105,9 +105,9 @@ def test_sets_and_rests_in_time():
     f = Frames(guide)
     guide.start(0.0, 0)
     f.run(3.0, reps_at=(1.0, 2.0))  # set 1: two reps -> rest 6 s from 2.0
-    assert guide.phase == "rest" and guide.remaining(f.t) == pytest.approx(5.0)
+    assert guide.phase == "rest" and guide.remaining == pytest.approx(5.0)
     f.run(2.0, reps_at=(4.0,), paused=True)  # paused: the rest waits; a rep now is not counted
-    assert guide.remaining(f.t) == pytest.approx(5.0) and f.count == 2
+    assert guide.remaining == pytest.approx(5.0) and f.count == 2
     f.run(6.0, reps_at=(10.5, 10.9))  # rest over at 10.0; set 2's two reps end it
     assert [(e.kind, e.t, e.set) for e in events] == [
         ("exercise", 0.0, None), ("set", 0.0, 1), ("set_done", 2.0, 1), ("rest", 2.0, 2),
@@ -324,3 +324,17 @@ def test_session_goes_on_without_a_source_and_keeps_its_summary_on_a_failure(
     assert data["ended"] == "failed"
     assert [e["status"] for e in data["exercises"]] == ["not started", "not started"]
     assert [e["kind"] for e in data["events"]] == ["stopped"]
+
+
+def test_a_long_gap_between_frames_is_not_rest_taken():
+    """A pause that holds the frames back (or a stalled camera) shows as one long gap: the
+    rest counts at most MAX_FRAME_GAP_S of it."""
+    from formcheck.pipeline.guide import MAX_FRAME_GAP_S
+
+    guide, events = _guide('[[exercise]]\nid = "glute_bridge"\nsets = 2\nreps = 1\nrest = 10\n')
+    guide.start(0.0, 0)
+    guide.update(2.0, 1)  # set 1 done: rest 10 s
+    guide.update(2.5, 1)
+    guide.update(62.5, 1)  # a minute later
+    assert guide.phase == "rest"
+    assert guide.remaining == pytest.approx(10.0 - 0.5 - MAX_FRAME_GAP_S)

@@ -11,6 +11,9 @@ from dataclasses import asdict, dataclass, field
 from formcheck.analysis.plan import PlanItem
 
 SWITCH_S = 10.0  # to turn over for the other side
+# A longer gap between two frames is no rest taken (a pause that held the frames back, a
+# stalled camera): a rest counts at most this much of it.
+MAX_FRAME_GAP_S = 1.0
 COUNTDOWN = (3, 2, 1)  # the last seconds of a rest (switch), said
 # Event kinds, in the order a session may give them.
 EVENT_KINDS = ("exercise", "set", "set_done", "rest", "switch", "countdown", "skip",
@@ -72,7 +75,8 @@ class ExerciseGuide:
     phase: str = "ready"  # ready, set, rest, switch, done
     sets: list[SetResult] = field(default_factory=list)
     ended: str = ""  # why the exercise ended: "done", "skipped", "quit", "end of source", ...
-    until: float = 0.0  # when the rest (switch) ends
+    wait_s: float = 0.0  # how long the rest (switch) lasts, time_scale applied ...
+    waited_s: float = 0.0  # ... and how much of it has gone
     _steps: list[tuple[int, str | None]] = field(default_factory=list)
     _step: int = -1
     _start_count: int = 0
@@ -89,11 +93,9 @@ class ExerciseGuide:
         return self.phase == "set"
 
     @property
-    def current(self) -> SetResult | None:
-        return self.sets[-1] if self.sets and self.phase == "set" else None
-
-    def remaining(self, t: float) -> float:
-        return max(self.until - t, 0.0) if self.phase in ("rest", "switch") else 0.0
+    def remaining(self) -> float:
+        """Seconds of the rest (switch) left."""
+        return max(self.wait_s - self.waited_s, 0.0) if self.phase in ("rest", "switch") else 0.0
 
     # ------------------------------------------------------------------ events in
     def start(self, t: float, count: int) -> None:
@@ -113,10 +115,9 @@ class ExerciseGuide:
             cur.done = count - self._start_count
             if cur.done >= cur.target:
                 self._end_set(t, "done")
-        elif self.phase in ("rest", "switch"):
-            if paused:
-                self.until += dt  # a pause stops the rest timer too
-            elif t >= self.until:
+        elif self.phase in ("rest", "switch") and not paused:  # a pause stops the timer too
+            self.waited_s += min(dt, MAX_FRAME_GAP_S)
+            if self.waited_s >= self.wait_s - 1e-9:
                 self._begin_set(t, count)
             else:
                 self._count_down(t)
@@ -124,7 +125,7 @@ class ExerciseGuide:
     def _count_down(self, t: float) -> None:
         """3, 2, 1 before the set: only the latest number passed (a coarse or scaled clock
         passes several at once: no backlog of stale ones)."""
-        left = (self.until - t) * self.time_scale
+        left = self.remaining * self.time_scale
         passed = min((n for n in COUNTDOWN if left <= n + 1e-6), default=None)
         if passed is not None and (self._counted_down is None or passed < self._counted_down):
             self._counted_down = passed
@@ -182,13 +183,16 @@ class ExerciseGuide:
             return
         number, side = self._steps[self._step + 1]
         if number == cur.set:
-            self.phase, self.until = "switch", t + SWITCH_S / self.time_scale
+            self._wait("switch", SWITCH_S)
             self._say(t, "switch", f"Switch sides: {side_name(side)} next.", number, side)
         elif self.item.rest_s > 0:
-            self.phase, self.until = "rest", t + self.item.rest_s / self.time_scale
+            self._wait("rest", self.item.rest_s)
             self._say(t, "rest", f"Rest {_plural(self.item.rest_s, 'second')}.", number, side)
         else:
             self._begin_set(t, count=self._start_count + cur.done)
+
+    def _wait(self, phase: str, seconds: float) -> None:
+        self.phase, self.wait_s, self.waited_s = phase, seconds / self.time_scale, 0.0
 
     def _close_set(self, count: int, how: str) -> None:
         if self.phase == "set":

@@ -98,7 +98,7 @@ class _Run:
         return _GuidedStep(step, self), _GuidedDisplay(display, self)
 
     def panel(self) -> SessionPanel:
-        g, t = self.guide, self.t
+        g = self.guide
         cur = g.sets[-1] if g.sets else None
         progress = None
         if g.phase == "set" and cur is not None:
@@ -106,7 +106,7 @@ class _Run:
             main = f"Set {cur.set}/{g.item.sets}{side}: {cur.done}/{cur.target} {g.item.unit}s"
             progress = cur.done / max(cur.target, 1)
         elif g.phase in ("rest", "switch"):
-            left = g.remaining(t)
+            left = g.remaining
             total = (g.item.rest_s if g.phase == "rest" else 0) or 1.0
             word = "Rest" if g.phase == "rest" else "Switch sides"
             main = f"{word} {int(left) // 60}:{int(left) % 60:02d}"
