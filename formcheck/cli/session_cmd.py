@@ -53,44 +53,38 @@ def session(
     """Guided session: each exercise's camera set-up, sets, rests and side switches, shown
     and announced. Keys: n next set (or end the rest), s skip the exercise, space pause,
     q/Esc quit (what was done is saved). A report per exercise and a summary are written."""
-    from formcheck.analysis.exercise import builtin_exercises
-    from formcheck.analysis.plan import Plan, load_plan
     from formcheck.pipeline.display import open_display
     from formcheck.pipeline.guided import run_session
-    from formcheck.report.due import due_plan
     from formcheck.source.camera import CameraSource
     from formcheck.source.paced import RealtimeSource
-    from formcheck.source.video import VideoFileSource
+    from formcheck.source.video import SourceError, VideoFileSource
 
     check_workers(workers)
     check_model(model)
     if not time_scale > 0 or time_scale == float("inf"):
         raise UserError(f"--time-scale must be a number more than 0, not {time_scale:g}")
-    catalogue = builtin_exercises()
-    if plan_file is not None:
-        plan: Plan = load_plan(plan_file, catalogue)
-    else:
-        plan, why = due_plan(catalogue, date.today())
-        for line in why:
-            print(line)
-        if not plan.items:
-            print("Nothing is due today. Give a plan file to run one anyway.")
-            return
-    given = parse_sources(source, {i.id for i in plan.items})
-    paths = {i.id: given.get(i.id, i.source) for i in plan.items}
-    for ex_id, path in paths.items():
-        if path is not None:
-            check_input(path, f"--source for {ex_id}")
+    plan = _plan(plan_file)
+    if not plan.items:
+        print("Nothing is due today. Give a plan file to run one anyway.")
+        return
+    paths = _source_paths(plan, source)
     if not no_window and not os.environ.get("DISPLAY") and os.name != "nt":
         raise UserError("no display to open a window on; use --no-window")
     if out_dir.exists() and not out_dir.is_dir():
         raise UserError(f"--out-dir {out_dir}: not a folder")
+    cameras = []  # the camera opened now, so that a missing one fails before any model work
+    if any(p is None for p in paths.values()):
+        try:
+            cameras.append(CameraSource(camera))
+        except SourceError as exc:
+            raise UserError(str(exc)) from None
     model_file, model_name = resolve_model_path(model, model_path)
 
     def open_source(item):
         path = paths[item.id]
-        return (RealtimeSource(VideoFileSource(path)) if path is not None
-                else CameraSource(camera))
+        if path is not None:
+            return RealtimeSource(VideoFileSource(path))
+        return cameras.pop() if cameras else CameraSource(camera)  # each run closes its own
 
     def echo(event) -> None:
         print(f"» {event.text}", flush=True)
@@ -107,6 +101,31 @@ def session(
     if summary.ended == "interrupted":
         raise typer.Exit(130)
     _ask_pain(summary, enabled=not no_history)
+
+
+def _plan(plan_file: Path | None):
+    """The plan file's plan, else today's prescriptions (saying what is left out and why)."""
+    from formcheck.analysis.exercise import builtin_exercises
+    from formcheck.analysis.plan import load_plan
+    from formcheck.report.due import due_plan
+
+    catalogue = builtin_exercises()
+    if plan_file is not None:
+        return load_plan(plan_file, catalogue)
+    plan, why = due_plan(catalogue, date.today())
+    for line in why:
+        print(line)
+    return plan
+
+
+def _source_paths(plan, pairs: list[str]) -> dict[str, Path | None]:
+    """Each exercise's video (--source over the plan's own), None for the camera; checked."""
+    given = parse_sources(pairs, {i.id for i in plan.items})
+    paths = {i.id: given.get(i.id, i.source) for i in plan.items}
+    for ex_id, path in paths.items():
+        if path is not None:
+            check_input(path, f"--source for {ex_id}")
+    return paths
 
 
 def _ask_pain(summary, enabled: bool) -> None:
