@@ -203,10 +203,12 @@ def run_session(plan: Plan, open_source: Callable[[PlanItem], FrameSource], mode
                 history: bool = True, workers: int | None = None,
                 clock: Callable[[], float] = time.monotonic,
                 mirror: Callable[[PlanItem], bool] = lambda item: False,
-                overlay_factory: Callable[[], object] | None = None) -> SessionSummary:
+                overlay_factory: Callable[[], object] | None = None,
+                live_options: dict | None = None) -> SessionSummary:
     """Run the plan's exercises in order; write a report per exercise and the summary into
     `out_dir`. `time_scale` shortens rests and switches (tests, demos); `mirror(item)`: its
-    source is a camera (shown as a mirror)."""
+    source is a camera (shown as a mirror); `live_options`: further keywords for every
+    exercise's run_live (e.g. its voice)."""
     display = display or NullDisplay()
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     summary = SessionSummary(plan.origin, now_iso())
@@ -245,7 +247,7 @@ def run_session(plan: Plan, open_source: Callable[[PlanItem], FrameSource], mode
                               outputs=SessionOutputs(report=report_path, history=history),
                               display=display, mirror=mirror(item), workers=workers, clock=clock,
                               overlay=overlay_factory() if overlay_factory else None,
-                              guide=run)
+                              guide=run, **(live_options or {}))
             if guide.phase != "done":  # the run ended before the exercise did
                 reason = "quit" if result.reason == "quit" else result.reason
                 guide.stop(run.t, run.count, reason)
