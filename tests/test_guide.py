@@ -316,9 +316,12 @@ def test_session_goes_on_without_a_source_and_keeps_its_summary_on_a_failure(
         raise RuntimeError("pose process died")
 
     monkeypatch.setattr(guided, "run_live", broken)
+    started = []
     with pytest.raises(RuntimeError, match="pose process died"):
         guided.run_session(plan, lambda item: object(), tmp_path / "m.task", "full",
-                           out_dir=tmp_path / "f", history=False)
+                           out_dir=tmp_path / "f", history=False,
+                           before_exercise=lambda item, offset: started.append((item.id, offset)))
+    assert started == [("glute_bridge", 0.0)]
     (written,) = (tmp_path / "f").glob("session-*.json")
     data = json.loads(written.read_text())
     assert data["ended"] == "failed"

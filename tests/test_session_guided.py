@@ -80,9 +80,13 @@ def test_guided_session_runs_sets_rests_and_a_side_switch(videos, model_path, tm
         if event.kind in ("exercise_done", "skip", "stopped"):
             display.clock.release()  # the run ends: the clip need not wait for the display
 
+    started = []
     summary = run_session(plan, open_source, model_path, "full", out_dir=tmp_path / "out",
                           display=display, say=said.append, on_event=on_event,
-                          time_scale=SCALE, history=False, workers=1)
+                          time_scale=SCALE, history=False, workers=1,
+                          before_exercise=lambda item, offset: started.append((item.id, offset)))
+    bridge_end = next(e.t for e in events if e.kind == "exercise_done")
+    assert started == [("glute_bridge", 0.0), ("clamshell", pytest.approx(bridge_end, abs=0.05))]
     assert said == [e.text for e in events]  # everything shown is also said
     # 3, 2, 1 before a set, only inside a rest or switch: at 50 times speed a frame passes
     # more than one second of it, and only the latest number passed is said

@@ -204,17 +204,22 @@ def run_session(plan: Plan, open_source: Callable[[PlanItem], FrameSource], mode
                 clock: Callable[[], float] = time.monotonic,
                 mirror: Callable[[PlanItem], bool] = lambda item: False,
                 overlay_factory: Callable[[], object] | None = None,
-                live_options: dict | None = None) -> SessionSummary:
+                live_options: dict | None = None,
+                before_exercise: Callable[[PlanItem, float], None] | None = None
+                ) -> SessionSummary:
     """Run the plan's exercises in order; write a report per exercise and the summary into
     `out_dir`. `time_scale` shortens rests and switches (tests, demos); `mirror(item)`: its
     source is a camera (shown as a mirror); `live_options`: further keywords for every
-    exercise's run_live (e.g. its voice)."""
+    exercise's run_live (e.g. its voice); `before_exercise(item, offset_s)` is called as each
+    exercise starts, `offset_s` the frame time of the exercises before it (its own frame
+    times, and its events' `t`, start again from 0: one session clock is `offset_s + t`)."""
     display = display or NullDisplay()
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     summary = SessionSummary(plan.origin, now_iso())
     out_dir.mkdir(parents=True, exist_ok=True)
     runs: list[_Run] = []
     failure: Exception | None = None
+    offset_s = 0.0
 
     def emit(event: Event) -> None:
         summary.events.append(event)
@@ -241,6 +246,8 @@ def run_session(plan: Plan, open_source: Callable[[PlanItem], FrameSource], mode
             run = _Run(guide, f"{item.spec.name} · exercise {i} of {len(plan.items)} · "
                        f"{KEYS_HELP}")
             runs.append(run)
+            if before_exercise is not None:
+                before_exercise(item, offset_s)
             report_path = free_path(out_dir, f"{stamp}-{i:02d}-{item.id}", ".json")
             fixed = item.sides[0] if len(item.sides) == 1 else None
             result = run_live(source, item.spec, model_path, model_name, side=fixed,
@@ -252,6 +259,7 @@ def run_session(plan: Plan, open_source: Callable[[PlanItem], FrameSource], mode
                 reason = "quit" if result.reason == "quit" else result.reason
                 guide.stop(run.t, run.count, reason)
             _fill(outcome, guide, result.report, report_path)
+            offset_s += run.t
             if guide.ended in ("quit", "interrupted"):
                 summary.ended = guide.ended
                 break
