@@ -101,11 +101,11 @@ class Engine:
         self._phase_start = 0.0
         self._phase: Phase = "waiting"
 
-    def new_set(self) -> None:
-        """Count a new set from 0 (live 'r' redoes the set, 'n' goes to the next): the
-        records so far stay in the report, in their own set; a rep or hold under way is
-        dropped. Side, view and samples carry on."""
-        self.recorder.start_set()
+    def new_set(self, index: int | None = None) -> None:
+        """Count a new set from 0 (live 'r' redoes the set, 'n' goes to the next; a guided
+        session starts its set `index`): the records so far stay in the report, in their own
+        set; a rep or hold under way is dropped. Side, view and samples carry on."""
+        self.recorder.start_set(index)
         self._set_from = len(self.reps if self.counter is not None else self.holds)
         self._restart_counting()
 

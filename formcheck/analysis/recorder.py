@@ -30,9 +30,13 @@ class Recorder:
         self.last_end: float | None = None
         self._set_asked = False  # the person asked for a new set (live 'r'/'n' keys)
 
-    def start_set(self) -> None:
-        """The next rep or hold opens a new set, however soon it comes."""
+    def start_set(self, index: int | None = None) -> None:
+        """The next rep or hold opens a new set, however soon it comes: set `index` when
+        given (a guided session numbers its sets; one-sided work has each number twice),
+        else the next one."""
         self._set_asked = True
+        if index is not None:
+            self.set_index = index - 1
 
     def _opens_set(self, start_s: float, gap_s: float) -> bool:
         opens = self._set_asked or self.last_end is None or start_s - self.last_end > gap_s

@@ -221,15 +221,16 @@ def run_live(source: FrameSource, spec: ExerciseSpec, model_path: Path, model_na
              side: str | None, outputs: SessionOutputs, display: Display | None = None,
              mirror: bool = False, overlay=None, workers: int | None = None,
              warm: WarmPool | None = None, clock: Clock = time.monotonic,
-             voice: Voice | None = None, listeners: list[Listener] | None = None
-             ) -> LiveResult:
+             voice: Voice | None = None, listeners: list[Listener] | None = None,
+             guide=None) -> LiveResult:
     """workers=1: the landmarker on a thread of this process; otherwise pose processes (see
     live_pose_processes), taken from `warm` when it has them started ahead. `clock` stamps
     captures and showings (the latency figures); tests pass their own. A pausable clock
     (source.clock.PauseClock), shared with the source, stops while the session is paused.
     `voice` hears each analysed frame's state and says what the keys did (the caller closes
     it: a guided session keeps one voice); `listeners` hear each key's event (paused, set
-    restarted, ...) as it happens."""
+    restarted, ...) as it happens. `guide` (a guided session, pipeline/guided.py) wraps the
+    step and the display with its own."""
     from formcheck.overlay import Overlay
 
     display = completed(display or NullDisplay())
@@ -251,8 +252,11 @@ def run_live(source: FrameSource, spec: ExerciseSpec, model_path: Path, model_na
     with session.ending.installed():  # signals while finishing: see ending.py
         with contextlib.closing(backend):
             capture = _Capture(source, backend, stats, clock, controls.running)
-            loop = _Loop(backend, capture, FrameStep(session, overlay, mirror), display, sink,
-                         stats, clock, controls, overlay, voice=voice)
+            step = FrameStep(session, overlay, mirror)
+            if guide is not None:
+                step, display = guide.attach(step, display)
+            loop = _Loop(backend, capture, step, display, sink, stats, clock, controls,
+                         overlay, voice=voice)
             try:
                 with session.guard():
                     reason = loop.run()
