@@ -263,6 +263,10 @@ def test_session_panel_is_a_band_at_the_bottom_with_a_big_main_line():
     (["--source", "glute_bridge=nothing.mp4"],
      "--source for glute_bridge nothing.mp4: no such file"),
     (["--time-scale", "0"], "--time-scale must be a number more than 0, not 0"),
+    (["--audio-out", "s.mp3"], "--audio-out s.mp3: formcheck writes WAV audio"),
+    (["--audio-out", "plan.toml"], "--audio-out plan.toml: formcheck writes WAV audio"),
+    (["--audio-out", "./bridge.wav", "--source", "glute_bridge=bridge.wav"],
+     "--audio-out bridge.wav would overwrite --source for glute_bridge bridge.wav"),
 ])
 def test_session_command_refuses_bad_options_in_one_line(tmp_path, args, message):
     import subprocess
@@ -270,6 +274,7 @@ def test_session_command_refuses_bad_options_in_one_line(tmp_path, args, message
 
     plan = tmp_path / "plan.toml"
     plan.write_text('[[exercise]]\nid = "glute_bridge"\n')
+    (tmp_path / "bridge.wav").write_bytes(b"RIFF not a video, and not to be replaced")
     proc = subprocess.run([sys.executable, "-m", "formcheck", "session", str(plan),
                            "--no-window", "--out-dir", str(tmp_path / "out"), *args],
                           capture_output=True, text=True, cwd=tmp_path, timeout=120)
@@ -277,6 +282,7 @@ def test_session_command_refuses_bad_options_in_one_line(tmp_path, args, message
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"formcheck: error: {message}")
     assert not (tmp_path / "out").exists()  # refused before anything was written
+    assert (tmp_path / "bridge.wav").read_bytes().startswith(b"RIFF not a video")
 
 
 def test_session_command_names_a_plan_mistake(tmp_path):

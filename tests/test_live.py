@@ -125,13 +125,15 @@ class SpyOverlay:
         return self.inner.waiting(message, size)
 
 
-def _live(videos, model_path, tmp_path, display, overlay=None, workers=None, out=None):
+def _live(videos, model_path, tmp_path, display, overlay=None, workers=None, out=None,
+          voice=None):
     clock = display.clock
     src = RealtimeSource(VideoFileSource(videos / CLIP), clock=clock, sleep=clock.sleep)
     return run_live(src, get_exercise("glute_bridge"), model_path, "full", side=None,
                     outputs=SessionOutputs(report=tmp_path / "r.json", video=out,
                                            history=False),
-                    display=display, overlay=overlay, workers=workers, clock=clock)
+                    display=display, overlay=overlay, workers=workers, clock=clock,
+                    voice=voice)
 
 
 @pytest.mark.slow

@@ -10,7 +10,9 @@ import json
 import os
 import subprocess
 import sys
+import wave
 
+import numpy as np
 import pytest
 from lockstep import LockStep
 
@@ -87,7 +89,7 @@ def test_guided_session_runs_sets_rests_and_a_side_switch(videos, model_path, tm
                           before_exercise=lambda item, offset: started.append((item.id, offset)))
     bridge_end = next(e.t for e in events if e.kind == "exercise_done")
     assert started == [("glute_bridge", 0.0), ("clamshell", pytest.approx(bridge_end, abs=0.05))]
-    assert said == [e.text for e in events]  # everything shown is also said
+    assert said == events  # everything shown is also said
     # 3, 2, 1 before a set, only inside a rest or switch: at 50 times speed a frame passes
     # more than one second of it, and only the latest number passed is said
     waits = []
@@ -147,15 +149,17 @@ def test_guided_session_runs_sets_rests_and_a_side_switch(videos, model_path, tm
 
 def test_session_command_writes_reports_and_summary(videos, model_path, tmp_path):
     """The command on the same plan, clips at their own pace (counts are the test above's
-    business: a busy machine may drop frames here), no window."""
+    business: a busy machine may drop frames here), no window, the speech to a WAV."""
+    from test_voice import speech_starts
+
     plan = tmp_path / "plan.toml"
     plan.write_text(PLAN.format(videos=videos))
     out = tmp_path / "out"
     proc = subprocess.run(
         [sys.executable, "-m", "formcheck", "session", str(plan), "--no-window",
          "--out-dir", str(out), "--time-scale", str(SCALE), "--model-path", str(model_path),
-         "--no-history"], capture_output=True, text=True, timeout=600,
-        env={**os.environ, "FORMCHECK_TEST_VIDEOS": str(videos)})
+         "--no-history", "--audio-out", str(tmp_path / "s.wav")], capture_output=True,
+        text=True, timeout=600, env={**os.environ, "FORMCHECK_TEST_VIDEOS": str(videos)})
     assert proc.returncode == 0, proc.stderr
     summaries = list(out.glob("session-*.json"))
     assert len(summaries) == 1
@@ -168,6 +172,11 @@ def test_session_command_writes_reports_and_summary(videos, model_path, tmp_path
     assert "switch" in kinds and "rest" in kinds
     assert "Session done: 2 exercises" in proc.stdout
     assert "Set 1 of 2: 1 rep." in proc.stdout  # the announcements, as they happen
+    # and spoken, on one track for the whole session (the voiced test above has the times)
+    starts, n = speech_starts(tmp_path / "s.wav")
+    with wave.open(str(tmp_path / "s.wav")) as w:
+        assert n / w.getframerate() > 10.0  # both clips' worth of session
+    assert len(starts) >= 5 and starts[0] < 0.1  # the exercise announced as it begins
 
 
 class KeyedDisplay(LockStepDisplay):
@@ -224,3 +233,88 @@ def test_session_keys_next_skip_and_quit(videos, model_path, tmp_path):
     written = json.loads(summary.path.read_text())
     assert written["ended"] == "quit"
     assert [e["status"] for e in written["exercises"]] == ["skipped", "quit"]
+
+
+def test_a_voiced_session_writes_one_speech_track_with_its_events_on_time(videos, model_path,
+                                                                          tmp_path):
+    """The lock-step session with one voice writing a WAV (as `session --audio-out` wires
+    it; real eSpeak NG speech, each phrase made when asked: nothing real-time here): the
+    clamshell's frame times come after the bridge's on the track; every announcement is
+    said, in order; the rest and the side switch as soon as the phrases asked before them
+    (at 50 times speed the announcements queue: events wait their turn, never dropped) with
+    no silence in between; the sound in the file is where the voice placed it."""
+    from test_voice import speech_starts
+
+    from formcheck.pipeline.guided import voice_options
+    from formcheck.voice import open_voice
+
+    plan = parse_plan(PLAN.format(videos=videos), "plan.toml", builtin_exercises())
+    display, events = LockStepDisplay(), []
+    wav = tmp_path / "session.wav"
+    voice = open_voice(plan.items[0].spec, device=False, wav=wav, blocking=True,
+                       auto_sets=False)
+    assert voice is not None
+    offsets: dict[str, float] = {}
+
+    def open_source(item):
+        display.clock = LockStep()
+        return RealtimeSource(VideoFileSource(item.source), clock=display.clock,
+                              sleep=display.clock.sleep)
+
+    def on_event(event):
+        events.append(event)
+        offsets.setdefault(event.exercise, voice.offset_s)
+        if event.kind in ("exercise_done", "skip", "stopped"):
+            display.clock.release()
+
+    try:
+        summary = run_session(plan, open_source, model_path, "full", out_dir=tmp_path / "out",
+                              display=display, on_event=on_event, time_scale=SCALE,
+                              history=False, workers=1, **voice_options(voice))
+    finally:
+        voice.close(farewell=None)
+    assert summary.ended == "done"
+    bridge_end = next(e.t for e in events if e.kind == "exercise_done")
+    assert offsets["glute_bridge"] == 0.0
+    assert offsets["clamshell"] == pytest.approx(bridge_end, abs=0.05)
+    spoken = voice.spoken
+    for s in spoken:
+        print(f"{s.start_s:6.2f}-{s.end_s:6.2f} {s.say.kind:9} {'cut' if s.cut else '':3} "
+              f"{s.text}")
+    # every announcement said (a count or hold word may cut one: its start was heard), in
+    # order; the counts: 1 a bridge set, 2 a side of the clamshell (from 1 again)
+    events_said = [s.text for s in spoken if s.say.kind == "event" and not s.text.isdigit()
+                   and not (s.cut and s.end_s == s.start_s)]  # a cut at once is said again
+    assert events_said == [e.text for e in events if e.kind != "countdown"]
+    counts = [s.text for s in spoken if s.say.kind == "count"]
+    assert counts == ["1", "1", "1", "2", "1", "2"]
+    frame = 1 / 30 + 1e-6
+    for kind in ("rest", "switch"):
+        e = next(e for e in events if e.kind == kind)
+        at = offsets[e.exercise] + e.t  # the event on the session's clock
+        said = next(s for s in spoken if s.text == e.text)
+        assert said.start_s >= at - 1e-6
+        if said.cut:  # only a count or hold word pre-empts it (the other side's first rep)
+            nxt = spoken[spoken.index(said) + 1]
+            assert nxt.say.kind in ("count", "countdown") and nxt.start_s == said.end_s
+        # from the event to its phrase the voice never stopped talking
+        run = [s for s in spoken if s.start_s < said.start_s and s.end_s > at - frame]
+        assert run[0].start_s <= at + frame
+        assert all(b.start_s - a.end_s <= frame for a, b in zip(run, [*run[1:], said], strict=True))
+        print(f"{kind}: event at {at:.2f} s, said at {said.start_s:.2f} s after "
+              f"{[s.text for s in run]}")
+    # the file: sound where each phrase was placed, silence before each run of speech
+    with wave.open(str(wav)) as w:
+        rate = w.getframerate()
+        pcm = np.frombuffer(w.readframes(w.getnframes()), "<i2")
+    whole = [s for s in spoken if not s.cut]
+    for s in whole:
+        i = int(round(s.start_s * rate))
+        assert np.array_equal(pcm[i:i + len(s.pcm)], s.pcm), s.text
+    assert len(pcm) / rate >= max(s.end_s for s in spoken) - 0.01
+    starts, _ = speech_starts(wav)
+    after_silence = [b for a, b in zip(spoken, spoken[1:], strict=False)
+                     if b.start_s - a.end_s > 0.2]
+    assert after_silence  # the session has its quiet moments
+    for s in [spoken[0], *after_silence]:  # found by their energy where the voice began them
+        assert any(abs(st - s.start_s) <= 0.05 for st in starts), (s.text, s.start_s, starts)

@@ -10,8 +10,14 @@ import typer
 
 from formcheck.cli.app import app
 from formcheck.cli.common import check_model, check_workers, resolve_model_path
+from formcheck.cli.voice_opts import (
+    AUDIO_OUT_HELP,
+    VOICE_HELP,
+    check_audio_suffix,
+    session_voice,
+)
 from formcheck.errors import UserError
-from formcheck.safe_paths import check_input
+from formcheck.safe_paths import check_input, check_paths
 
 DEFAULT_OUT = Path("formcheck-sessions")
 
@@ -49,18 +55,23 @@ def session(
                                     "the history folder."),
     workers: int = typer.Option(0, "--workers", help="As for live: 1 = pose inference in "
                                 "this process; 0 = auto."),
+    voice: bool = typer.Option(None, "--voice/--no-voice", help=VOICE_HELP),
+    audio_out: Path = typer.Option(None, "--audio-out", help=AUDIO_OUT_HELP),
 ) -> None:
     """Guided session: each exercise's camera set-up, sets, rests and side switches, shown
-    and announced. Keys: n next set (or end the rest), s skip the exercise, space pause,
-    q/Esc quit (what was done is saved). A report per exercise and a summary are written."""
+    and announced. Keys: n next set (or end the rest), r redo the set, s skip the exercise,
+    space pause, f full screen, q/Esc quit (what was done is saved). A report per exercise
+    and a summary are written."""
     from formcheck.pipeline.display import open_display
-    from formcheck.pipeline.guided import run_session
+    from formcheck.pipeline.guided import run_session, voice_options
     from formcheck.source.camera import CameraSource
+    from formcheck.source.clock import PauseClock
     from formcheck.source.paced import RealtimeSource
     from formcheck.source.video import SourceError, VideoFileSource
 
     check_workers(workers)
     check_model(model)
+    check_audio_suffix(audio_out)
     if not time_scale > 0 or time_scale == float("inf"):
         raise UserError(f"--time-scale must be a number more than 0, not {time_scale:g}")
     plan = _plan(plan_file)
@@ -68,14 +79,18 @@ def session(
         print("Nothing is due today. Give a plan file to run one anyway.")
         return
     paths = _source_paths(plan, source)
+    check_paths({"--audio-out": audio_out},
+                {"the plan": plan_file, "--model-path": model_path,
+                 **{f"--source for {ex_id}": p for ex_id, p in paths.items()}})
     if not no_window and not os.environ.get("DISPLAY") and os.name != "nt":
         raise UserError("no display to open a window on; use --no-window")
     if out_dir.exists() and not out_dir.is_dir():
         raise UserError(f"--out-dir {out_dir}: not a folder")
+    clock = PauseClock()  # the whole session's: stops while paused (space)
     cameras = []  # the camera opened now, so that a missing one fails before any model work
     if any(p is None for p in paths.values()):
         try:
-            cameras.append(CameraSource(camera))
+            cameras.append(CameraSource(camera, clock=clock))
         except SourceError as exc:
             raise UserError(str(exc)) from None
     model_file, model_name = resolve_model_path(model, model_path)
@@ -83,17 +98,23 @@ def session(
     def open_source(item):
         path = paths[item.id]
         if path is not None:
-            return RealtimeSource(VideoFileSource(path))
-        return cameras.pop() if cameras else CameraSource(camera)  # each run closes its own
+            return RealtimeSource(VideoFileSource(path), clock=clock)
+        # each run closes its own
+        return cameras.pop() if cameras else CameraSource(camera, clock=clock)
 
     def echo(event) -> None:
         print(f"» {event.text}", flush=True)
 
-    summary = run_session(plan, open_source, model_file, model_name, out_dir=out_dir,
-                          display=open_display(not no_window, "formcheck - session"),
-                          on_event=echo, time_scale=time_scale, history=not no_history,
-                          workers=workers or None,
-                          mirror=lambda item: paths[item.id] is None)
+    # One voice for the whole session (one WAV track on the session's clock); the session
+    # says when a set is done and bids farewell itself.
+    with session_voice(plan.items[0].spec, speak=voice is not False, audio_out=audio_out,
+                       auto_sets=False, farewell=None) as speech:
+        summary = run_session(plan, open_source, model_file, model_name, out_dir=out_dir,
+                              display=open_display(not no_window, "formcheck - session"),
+                              on_event=echo, time_scale=time_scale, history=not no_history,
+                              workers=workers or None, clock=clock,
+                              mirror=lambda item: paths[item.id] is None,
+                              **(voice_options(speech) if speech is not None else {}))
     print()
     for line in summary.lines():
         print(line)

@@ -5,8 +5,8 @@ Each exercise is one live run (pipeline/live.py) with its own source and report;
 run: the step counts only while a set is under way (during a rest the person is shown, not
 counted), the display gets the session's band and keys (n next, s skip, r redo the set;
 space, f and q/Esc are the live loop's own: a pause stops the source, the clock and so the
-rest timer). Everything the session says goes to `say(text)` (the voice: none by
-default) and, as an Event, to `on_event` (the terminal, tests) and to the summary.
+rest timer). Everything the session says goes, as an Event, to `say` (the voice: see
+voice_options), to `on_event` (the terminal, tests) and to the summary.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from formcheck.pipeline.live import run_live
 from formcheck.pipeline.session import SessionOutputs
 from formcheck.report.build import now_iso
 from formcheck.source.frame import FrameSource
+from formcheck.voice import Voice
 
 SKIP_KEY = ord("s")
 KEYS_HELP = "n next · s skip · r redo · space pause · q quit"
@@ -205,6 +206,21 @@ class _GuidedDisplay:
         pass
 
 
+def voice_options(voice: Voice) -> dict:
+    """run_session's keywords for one voice through the whole session, on one clock (one WAV
+    track): each exercise's frame times placed after those of the exercises before it, the
+    session's events (set done, rest, 3-2-1, switch sides, next exercise, session done) said
+    at their times, and the counts, countdowns and cues of each exercise's live run."""
+
+    def say(event: Event) -> None:
+        voice.say(event.text, voice.offset_s + event.t)
+
+    def before_exercise(item: PlanItem, offset_s: float) -> None:
+        voice.exercise(item.spec, offset_s)
+
+    return {"say": say, "before_exercise": before_exercise, "live_options": {"voice": voice}}
+
+
 def free_path(folder: Path, stem: str, suffix: str) -> Path:
     """`folder/stem.suffix`, or with -2, -3... when taken: nothing is overwritten."""
     path, n = folder / f"{stem}{suffix}", 1
@@ -216,7 +232,7 @@ def free_path(folder: Path, stem: str, suffix: str) -> Path:
 
 def run_session(plan: Plan, open_source: Callable[[PlanItem], FrameSource], model_path: Path,
                 model_name: str, *, out_dir: Path, display: Display | None = None,
-                say: Callable[[str], None] = lambda text: None,
+                say: Callable[[Event], None] = lambda event: None,
                 on_event: Callable[[Event], None] | None = None, time_scale: float = 1.0,
                 history: bool = True, workers: int | None = None,
                 clock: Callable[[], float] = time.monotonic,
@@ -245,7 +261,7 @@ def run_session(plan: Plan, open_source: Callable[[PlanItem], FrameSource], mode
             runs[-1].last_text = event.text
             if event.kind in ("set", "redo") and event.set is not None:
                 runs[-1].new_sets.append(event.set)
-        say(event.text)
+        say(event)
         if on_event is not None:
             on_event(event)
 

@@ -197,6 +197,8 @@ class _Loop:
                                  set_number=self.controls.set_number)
         if self.voice is not None and state is not None:
             self.voice.update(state)
+        elif self.voice is not None:  # a frame not analysed (a guided rest): time passes
+            self.voice.tick(self.voice.offset_s + t)
         self._last, self._last_t = (clean, item.pose, state), t
         self.stats.analysed += 1
         key = self.display.show(scene)  # type: ignore[arg-type]
