@@ -53,7 +53,7 @@ class NullDisplay:
         pass
 
 
-class _Completed:
+class _Completed(NullDisplay):
     """A display that only shows frames (show, closed, close): stills are not shown, and
     the scene is drawn at the frame's size."""
 
@@ -62,15 +62,6 @@ class _Completed:
 
     def show(self, image: np.ndarray) -> int:
         return self._inner.show(image)
-
-    def refresh(self, image: np.ndarray) -> int:  # noqa: ARG002
-        return -1
-
-    def size(self) -> tuple[int, int] | None:
-        return None
-
-    def toggle_fullscreen(self) -> None:
-        pass
 
     def closed(self) -> bool:
         return self._inner.closed()
