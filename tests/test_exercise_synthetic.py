@@ -383,7 +383,10 @@ def test_end_on_never_invents_a_rep_and_says_what_it_could_not_measure(name):
     res, _ = analyse(k.rotate_view(track, 90), *_ex(name))
     assert len(res.reps) <= 3
     if len(res.reps) < 3:
-        assert any("could not be measured" in w for w in res.warnings)
+        # A swing is read in the image plane (swing_angle): filmed end-on, a front-back swing
+        # is there but shows no movement, so the note is the view's (turn side-on).
+        why = "turn side-on" if name == "leg_swing" else "could not be measured"
+        assert any(why in w for w in res.warnings)
 
 
 @pytest.mark.parametrize("ex", ["kneeling_hip_flexor", "glute_squeeze"])

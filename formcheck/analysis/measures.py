@@ -307,8 +307,6 @@ def flexion(pts: Points, spec: MeasureSpec) -> float:
 # No hip or shoulder folds a limb back onto its own trunk: a turn past this is a failed pose
 # (MediaPipe flips a person seen from behind upside down mid-swing), not a measurement.
 MAX_TURN = 150.0
-# A limb pointing further than this toward or away from the camera swings out of the image.
-MAX_SWING_DEPTH = 20.0
 
 
 def swing_angle(pts: Points, spec: MeasureSpec) -> float:
@@ -319,21 +317,7 @@ def swing_angle(pts: Points, spec: MeasureSpec) -> float:
     a, b, c = (p[:2] for p in _p(pts, spec))
     u, v = b - a, c - b
     ang = math.degrees(math.atan2(_cross(u, v), float(np.dot(u, v))))
-    if abs(ang) > MAX_TURN or _swing_depth(pts, spec.points) > MAX_SWING_DEPTH:
-        return math.nan
-    return ang
-
-
-def _swing_depth(pts: Points, names: tuple[str, ...]) -> float:
-    """How much further either thigh (b->c and the other side's) points toward or away from
-    the camera than the trunk (a->b) does (world landmarks, degrees; NaN not judged): a swing
-    toward the camera, which the image does not show. Against the trunk, so a camera looking
-    down tilts both alike."""
-    def depth(a: str, b: str) -> float:
-        return out_of_plane(pts, MeasureSpec("", "out_of_plane", (a, b)))
-    trunk = depth(names[0], names[1])
-    other = tuple(f"other_{n}" for n in names)
-    return max(depth(names[1], names[2]) - trunk, depth(other[1], other[2]) - trunk)
+    return ang if abs(ang) <= MAX_TURN else math.nan
 
 
 def forward_ratio(pts: Points, spec: MeasureSpec) -> float:
