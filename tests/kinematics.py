@@ -279,9 +279,11 @@ def _place(p: Pose, sc: Scene, idx: Sequence[int], x: float, above_floor: float)
 
 
 def _bridge(sc: Scene, hip_lift=0.0, knee_top=90.0, hip_top=175.0, feet_lift=0.0, chair_m=0.0,
-            single_leg=False, free_drop=0.0, side="right") -> Pose:
+            single_leg=False, free_drop=0.0, free_knee=0.0, side="right") -> Pose:
     """Supine, shoulders and feet fixed, pelvis lifted: the feet are placed so that hip_lift=1
-    gives exactly hip_top / knee_top; hip_lift=0 is hips on the floor; >1 over-arches."""
+    gives exactly hip_top / knee_top; hip_lift=0 is hips on the floor; >1 over-arches.
+    single_leg: the other leg held up along the thigh line, free_drop below it (negative:
+    drawn up), its knee bent free_knee."""
     b = sc.body
     T, L1, L2 = b.torso, b.thigh, b.shin
     ya = chair_m / b.m_per_px + b.ankle_h - b.pad + feet_lift  # ankle height above the shoulder
@@ -293,8 +295,10 @@ def _bridge(sc: Scene, hip_lift=0.0, knee_top=90.0, hip_top=175.0, feet_lift=0.0
     thigh, shin = _ang(K - H), _ang(A - K)
     foot = shin + 90 if chair_m else 0.0
     free = thigh - free_drop if single_leg else thigh
-    p = _pose(_ang(-H), _sides(thigh, free, side), _sides(shin, free if single_leg else shin, side),
-              _sides(foot, free + 90 if single_leg else foot, side), (0.0, 0.0), (0.0, 0.0),
+    free_shin = free - free_knee
+    p = _pose(_ang(-H), _sides(thigh, free, side),
+              _sides(shin, free_shin if single_leg else shin, side),
+              _sides(foot, free_shin + 90 if single_leg else foot, side), (0.0, 0.0), (0.0, 0.0),
               neck=hip_lift * th_top)
     return _place(p, sc, (LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER), sc.cx - 170 * b.scale, b.pad)
 
@@ -412,11 +416,13 @@ def _rdl(sc: Scene, hinge=0.0, knee=15.0, line_break=0.0, side="right") -> Pose:
     return _feet(sc, p, side)
 
 
-def _swing(sc: Scene, angle=0.0, side="right") -> Pose:
-    """Standing leg swing: the `side` leg's thigh at `angle` from vertical (forward +)."""
+def _swing(sc: Scene, angle=0.0, side="right", out=0.0, yaw=0.0) -> Pose:
+    """Standing leg swing: the `side` leg's thigh at `angle` from vertical (forward +) and
+    `out` to the side (across the body -); yaw=90 turns the back to the camera."""
     th = -90.0 + angle
     p = _pose(90.0, _sides(th, -90.0, side), _sides(th - 15, -90.0, side),
               _sides(th + 75, 0.0, side), (-90.0, -90.0), (-90.0, -90.0))
+    p = replace(p, abduct=_sides(out, 0.0, side), yaw=yaw)
     return _feet(sc, p, "left" if side == "right" else "right")
 
 
@@ -523,6 +529,10 @@ single_leg_rdl = Posture(
 leg_swing = Posture("leg_swing", _swing, {"angle": -25.0}, {"angle": 50.0},
                     timing={"t_up": 0.6, "t_hold": 0.0, "t_down": 0.6, "t_rest": 0.0},
                     faults={"short": {"top": {"angle": 15.0}}})
+# Side-to-side swings filmed from behind: out to the side and across the body, no rest.
+lateral_swing = Posture("lateral_swing", partial(_swing, yaw=90.0), {"out": -25.0},
+                        {"out": 45.0}, view="back",
+                        timing={"t_up": 0.6, "t_hold": 0.0, "t_down": 0.6, "t_rest": 0.0})
 forward_fold = Posture("forward_fold", _fold, {"depth": 0.0}, {"depth": 100.0},
                        faults={"shallow": {"top": {"depth": 40.0}}})
 squat = Posture("squat", _squat, {"depth": 0.0}, {"depth": 1.0},
@@ -531,7 +541,8 @@ push_up = Posture("push_up", _pushup, {"depth": 0.0}, {"depth": 1.0},
                   faults={"shallow": {"top": {"depth": 0.4}}})
 POSTURES = {p.name: p for p in (supine_bridge, chair_bridge, ball_curl, forearm_plank,
                                 side_lying_clamshell, half_kneeling, standing, seated,
-                                single_leg_rdl, leg_swing, forward_fold, squat, push_up)}
+                                single_leg_rdl, leg_swing, lateral_swing, forward_fold, squat,
+                                push_up)}
 
 
 # --------------------------------------------------------------------------- measurement

@@ -304,6 +304,22 @@ def flexion(pts: Points, spec: MeasureSpec) -> float:
     return ang if -_cross(u, v) * sense > 0 else -ang
 
 
+# No hip or shoulder folds a limb back onto its own trunk: a turn past this is a failed pose
+# (MediaPipe flips a person seen from behind upside down mid-swing), not a measurement.
+MAX_TURN = 150.0
+
+
+def swing_angle(pts: Points, spec: MeasureSpec) -> float:
+    """Signed turn of b->c from the line a->b in the image plane (degrees, 0 in line): one way
+    positive, the other negative, the sign fixed by the camera, not by which way the body
+    faces. A swing is measured in the plane where it happens: front-back seen from the side,
+    side-to-side seen from the front or behind. Past MAX_TURN: not measurable (NaN)."""
+    a, b, c = (p[:2] for p in _p(pts, spec))
+    u, v = b - a, c - b
+    ang = math.degrees(math.atan2(_cross(u, v), float(np.dot(u, v))))
+    return ang if abs(ang) <= MAX_TURN else math.nan
+
+
 def forward_ratio(pts: Points, spec: MeasureSpec) -> float:
     """How far a is ahead of b horizontally, in the direction an upright person faces (from the
     whole body, not one foot), divided by the scale segment: the front knee past its toes in a
@@ -352,6 +368,7 @@ MEASURE_FUNCTIONS: dict[str, tuple[MeasureFn, int, bool]] = {
     "segment_angle": (segment_angle, 4, False),
     "segment_turn": (segment_turn, 4, False),
     "flexion": (flexion, 3, False),
+    "swing_angle": (swing_angle, 3, False),
     "forward_ratio": (forward_ratio, 2, True),
     "out_of_plane": (out_of_plane, 2, False),
     "joint_angle_world": (joint_angle_world, 3, False),
