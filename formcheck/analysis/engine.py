@@ -31,6 +31,12 @@ WINDOW_S = 180.0  # frames kept for rep/hold records: the longest rep or hold we
 SERIES_DT = 0.1  # report plot resolution
 REPEAT_GAP_S = 10.0  # a small rep repeated within this long counts (see Engine._on_rep)
 SIMILAR_RANGE = 0.6  # ... if the two ranges are within this ratio of each other
+# A hold's extra conditions are judged only on landmarks seen at least this well (the usual
+# MediaPipe presence cut, as the overlay draws them): a limb the model guesses (far from the
+# camera, end-on, backlit) neither blocks nor ends a hold its key measure shows.
+HOLD_ALSO_MIN_VIS = 0.5
+# A hold starts once its key has settled within this many exit margins of the held value.
+SETTLE_MARGINS = 2.0
 
 
 def _span(ev: RepEvent) -> float:
@@ -82,7 +88,9 @@ class Engine:
             self._choose_i = self.measurer.index(spec.side.choose_by)
         self.view = ViewCheck(spec.camera)
         self.counter = RepCounter(spec.rep) if spec.rep else None
-        self.timer = (HoldTimer(spec.hold.enter_s, spec.hold.exit_s) if spec.hold else None)
+        self.timer = (HoldTimer(spec.hold.enter_s, spec.hold.exit_s,
+                                settle=SETTLE_MARGINS * spec.hold.margin)
+                      if spec.hold else None)
         self.samples = SampleWindow(WINDOW_S)
         self.recorder = Recorder(spec, self.measurer.names, self.measurer.per_side)
         self.cues = CueChooser(spec, self.measurer.names)
@@ -133,7 +141,7 @@ class Engine:
         if self.counter is not None:
             phase, hold_s = self._count(t, counted_key, placed)
         else:
-            phase, hold_s = self._time_hold(t, values, side, placed)
+            phase, hold_s = self._time_hold(t, self._hold_values(pose, values), side, placed)
         self._placed = placed
         if phase != self._phase:
             self._phase, self._phase_start = phase, t
@@ -170,7 +178,8 @@ class Engine:
         h = self.spec.hold
         inside = self._hold_ok(values, side, h.low, h.high, 0.0) if placed else False
         stay = self._hold_ok(values, side, h.low, h.high, h.margin) if placed else False
-        event = self.timer.update(t, inside, stay)
+        key = values[SIDES.index(side), self.measurer.key_index] if side else math.nan
+        event = self.timer.update(t, inside, stay, float(key))
         if event:
             self._finish_hold(event)
         phase: Phase = "hold" if self.timer.running else ("rest" if placed else "waiting")
@@ -218,6 +227,22 @@ class Engine:
         if self.spec.rep and self.spec.rep.hold_min_s:
             return self.spec.rep.hold_min_s
         return None
+
+    def _hold_values(self, pose: PoseFrame, values: np.ndarray) -> np.ndarray:
+        """The measures a hold is judged on: its extra conditions (`also`) NaN, so not judged,
+        where a landmark they use is seen with less than HOLD_ALSO_MIN_VIS; the key is read
+        as measured."""
+        if not pose.detected or pose.visibility is None or self.spec.hold is None:
+            return values
+        out = values.copy()
+        for si, s in enumerate(SIDES):
+            pts = Points(pose.pixels, pose.visibility, s)
+            for name, _, _ in self.spec.hold.also:
+                mi = self.measurer.index(name)
+                idx = [pts.index(n) for n in self.spec.measures[name].points]
+                if any(i is not None and pose.visibility[i] < HOLD_ALSO_MIN_VIS for i in idx):
+                    out[si, mi] = math.nan
+        return out
 
     def _hold_ok(self, values: np.ndarray, side: Side | None, low: float, high: float,
                  margin: float) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import statistics
 from dataclasses import dataclass
 
 
@@ -18,29 +20,38 @@ class HoldEvent:
 class HoldTimer:
     """Running while the position holds. Starts after `enter_s` of the position (the start is
     back-dated to when it began); ends after `exit_s` out of it (the end is back-dated to the
-    last frame in position), so a brief glitch or occlusion neither starts nor stops a hold."""
+    last frame in position), so a brief glitch or occlusion neither starts nor stops a hold.
 
-    def __init__(self, enter_s: float = 0.5, exit_s: float = 0.7):
-        self.enter_s, self.exit_s = enter_s, exit_s
+    With `settle`, the start is back-dated only as far as the key measure had settled: the
+    first frame from which it stays within `settle` of the value it is held at (the median of
+    the second half of the entry). A limb still swinging into place (a foot stepping forward
+    through the range) meets the limits before the position is taken."""
+
+    def __init__(self, enter_s: float = 0.5, exit_s: float = 0.7, settle: float | None = None):
+        self.enter_s, self.exit_s, self.settle = enter_s, exit_s, settle
         self.reset()
 
     def reset(self) -> None:
         self.running = False
         self._enter_t: float | None = None
+        self._entry: list[tuple[float, float]] = []  # (t, key) since the position was met
         self._last_in_t: float | None = None
         self.start_s: float | None = None
 
     def current(self, t: float) -> float:
         return t - self.start_s if self.running and self.start_s is not None else 0.0
 
-    def update(self, t: float, in_enter: bool, in_stay: bool) -> HoldEvent | None:
-        """`in_enter`: the position is met strictly; `in_stay`: met within the exit margin."""
+    def update(self, t: float, in_enter: bool, in_stay: bool, key: float = math.nan
+               ) -> HoldEvent | None:
+        """`in_enter`: the position is met strictly; `in_stay`: met within the exit margin;
+        `key`: the key measure (for `settle`)."""
         if not self.running:
             if in_enter:
                 if self._enter_t is None:
-                    self._enter_t = t
+                    self._enter_t, self._entry = t, []
+                self._entry.append((t, key))
                 if t - self._enter_t >= self.enter_s:
-                    self.running, self.start_s, self._last_in_t = True, self._enter_t, t
+                    self.running, self.start_s, self._last_in_t = True, self._settled(), t
             else:
                 self._enter_t = None
             return None
@@ -53,6 +64,23 @@ class HoldTimer:
             self.running, self.start_s, self._enter_t = False, None, None
             return event
         return None
+
+    def _settled(self) -> float:
+        """When the entry settled (see the class): its first frame without `settle`."""
+        assert self._enter_t is not None
+        keys = [(t, k) for t, k in self._entry if math.isfinite(k)]
+        if self.settle is None or not keys:
+            return self._enter_t
+        half = self._entry[-1][0] - self.enter_s / 2
+        held = statistics.median(k for t, k in keys if t >= half) if any(
+            t >= half for t, _ in keys) else keys[-1][1]
+        start: float | None = self._enter_t
+        for t, k in keys:
+            if abs(k - held) > self.settle:
+                start = None  # the next frame within may be the start
+            elif start is None:
+                start = t
+        return start if start is not None else keys[-1][0]
 
     def finish(self) -> HoldEvent | None:
         """End of stream: a running hold ends at its last frame in position."""
