@@ -503,3 +503,16 @@ def test_a_plank_with_guessed_knees_keeps_its_timing(where):
     res, _ = analyse(track, "plank")
     assert len(res.holds) == 1
     assert _timed_like(res.holds[0], true)
+
+
+def test_a_plank_appearing_at_once_is_timed_from_its_first_frame():
+    """The clip cuts from standing straight to the plank (an edited clip, or the pose found
+    only once they are down): the posture gate's half-second debounce must not be taken off
+    the hold, whose own enter_s already ignores a flicker."""
+    motion = (k.still(k.standing, 2.0).then(k.hold(k.forearm_plank, 10.0), gap=0.0)
+              .then(k.still(k.standing, 2.0), gap=0.0))
+    track, truth = motion.render()
+    true = truth.reps[0]
+    (hold,) = analyse(track, "plank")[0].holds
+    assert hold.start_s == pytest.approx(true.start, abs=0.1)
+    assert hold.end_s == pytest.approx(true.top_end, abs=0.1)

@@ -176,8 +176,11 @@ class Engine:
         """Holds: in the position (with hysteresis) or not; the phase and the hold so far."""
         assert self.timer is not None and self.spec.hold is not None
         h = self.spec.hold
-        inside = self._hold_ok(values, side, h.low, h.high, 0.0) if placed else False
-        stay = self._hold_ok(values, side, h.low, h.high, h.margin) if placed else False
+        # A frame in the posture counts before the gate's debounce confirms it: the timer has
+        # its own (enter_s, exit_s), and a hold is timed from when the position was taken.
+        posture = placed or self.view.frame_in_position
+        inside = self._hold_ok(values, side, h.low, h.high, 0.0) if posture else False
+        stay = self._hold_ok(values, side, h.low, h.high, h.margin) if posture else False
         key = values[SIDES.index(side), self.measurer.key_index] if side else math.nan
         event = self.timer.update(t, inside, stay, float(key))
         if event:
