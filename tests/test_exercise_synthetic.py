@@ -516,3 +516,30 @@ def test_a_plank_appearing_at_once_is_timed_from_its_first_frame():
     (hold,) = analyse(track, "plank")[0].holds
     assert hold.start_s == pytest.approx(true.start, abs=0.1)
     assert hold.end_s == pytest.approx(true.top_end, abs=0.1)
+
+
+def _dropped(track: PoseTrack, t0: float, t1: float) -> PoseTrack:
+    """No pose found in [t0, t1] (the model losing a backlit or occluded person)."""
+    win = (track.t_s >= t0) & (track.t_s <= t1)
+    image, world = track.image.copy(), track.world.copy()
+    vis, pres = track.visibility.copy(), track.presence.copy()
+    image[win], world[win], vis[win], pres[win] = np.nan, np.nan, 0.0, 0.0
+    return replace(track, image=image, world=world, visibility=vis, presence=pres)
+
+
+@pytest.mark.parametrize(("name", "posture", "params"), [
+    ("plank", k.forearm_plank, {}),
+    ("kneeling_hip_flexor", k.half_kneeling, {"hip_forward": 1.0, "side": "right"}),
+])
+def test_a_hold_bridges_frames_with_no_pose(name, posture, params):
+    """2 s without a pose (longer than either exit_s) inside a hold: one hold, timed in
+    full; a pose lost for good near the end ends the hold at its last frame in position."""
+    clean, truth = _in_and_out(posture, params, 25.0).render()
+    true = truth.reps[0]
+    res, _ = analyse(_dropped(clean, true.start + 8.0, true.start + 10.0), name)
+    assert len(res.holds) == 1 and _timed_like(res.holds[0], true)
+    assert any("a hold was timed through 1 of them" in w for w in res.warnings)
+    lost = true.top_end - 4.0
+    res, _ = analyse(_dropped(clean, lost, clean.t_s[-1]), name)
+    assert len(res.holds) == 1
+    assert res.holds[0].end_s == pytest.approx(lost, abs=0.1)

@@ -37,6 +37,9 @@ SIMILAR_RANGE = 0.6  # ... if the two ranges are within this ratio of each other
 HOLD_ALSO_MIN_VIS = 0.5
 # A hold starts once its key has settled within this many exit margins of the held value.
 SETTLE_MARGINS = 2.0
+# A hold goes on through this long with no pose found (the model losing a backlit or occluded
+# person who stays put) when the position is seen again after; leaving it is seen, not unseen.
+UNSEEN_S = 3.0
 
 
 def _span(ev: RepEvent) -> float:
@@ -62,6 +65,9 @@ class Engine:
         self.spec = spec
         self.fixed_side: Side | None = side if side in SIDES else None  # type: ignore[assignment]
         self.measurer = FrameMeasurer(spec, self.fixed_side)
+        # the measures a hold is judged on: its key and its extra conditions
+        self._hold_cols = ([self.measurer.key_index] + [
+            self.measurer.index(m) for m, _, _ in spec.hold.also] if spec.hold else [])
         self.frames = 0
         self.frames_with_person = 0
         self.absences: list[tuple[float, float]] = []  # (left_s, back_s) after first seen
@@ -89,7 +95,7 @@ class Engine:
         self.view = ViewCheck(spec.camera)
         self.counter = RepCounter(spec.rep) if spec.rep else None
         self.timer = (HoldTimer(spec.hold.enter_s, spec.hold.exit_s,
-                                settle=SETTLE_MARGINS * spec.hold.margin)
+                                settle=SETTLE_MARGINS * spec.hold.margin, bridge_s=UNSEEN_S)
                       if spec.hold else None)
         self.samples = SampleWindow(WINDOW_S)
         self.recorder = Recorder(spec, self.measurer.names, self.measurer.per_side)
@@ -141,7 +147,8 @@ class Engine:
         if self.counter is not None:
             phase, hold_s = self._count(t, counted_key, placed)
         else:
-            phase, hold_s = self._time_hold(t, self._hold_values(pose, values), side, placed)
+            phase, hold_s = self._time_hold(t, self._hold_values(pose, values), side, placed,
+                                            pose.detected)
         self._placed = placed
         if phase != self._phase:
             self._phase, self._phase_start = phase, t
@@ -171,8 +178,8 @@ class Engine:
                 and self.counter.top_since is not None else 0.0)
         return phase, held
 
-    def _time_hold(self, t: float, values: np.ndarray, side: Side | None, placed: bool
-                   ) -> tuple[Phase, float]:
+    def _time_hold(self, t: float, values: np.ndarray, side: Side | None, placed: bool,
+                   pose_found: bool) -> tuple[Phase, float]:
         """Holds: in the position (with hysteresis) or not; the phase and the hold so far."""
         assert self.timer is not None and self.spec.hold is not None
         h = self.spec.hold
@@ -182,7 +189,9 @@ class Engine:
         inside = self._hold_ok(values, side, h.low, h.high, 0.0) if posture else False
         stay = self._hold_ok(values, side, h.low, h.high, h.margin) if posture else False
         key = values[SIDES.index(side), self.measurer.key_index] if side else math.nan
-        event = self.timer.update(t, inside, stay, float(key))
+        seen = pose_found and side is not None and bool(
+            np.isfinite(values[SIDES.index(side), self._hold_cols]).any())
+        event = self.timer.update(t, inside, stay, float(key), seen)
         if event:
             self._finish_hold(event)
         phase: Phase = "hold" if self.timer.running else ("rest" if placed else "waiting")
@@ -326,7 +335,9 @@ class Engine:
             key=self.spec.key, frames=self.frames, frames_with_person=self.frames_with_person,
             unmeasured_s=self._unmeasured_s, not_judged=self.not_judged,
             records=len(self.reps) if self.counter is not None else len(self.holds),
-            absences=self.absences, multi_person=multi_person)
+            absences=self.absences, multi_person=multi_person,
+            held_through=sum(any(h.start_s <= a and b <= h.end_s for h in self.holds)
+                             for a, b in self.absences))
         return EngineResult(self.reps, self.holds, self.series, self.sides.side or "unknown",
                             session_notes(facts, self.view), self.frames,
                             self.frames_with_person, dict(self.view.cue_seconds))

@@ -25,10 +25,16 @@ class HoldTimer:
     With `settle`, the start is back-dated only as far as the key measure had settled: the
     first frame from which it stays within `settle` of the value it is held at (the median of
     the second half of the entry). A limb still swinging into place (a foot stepping forward
-    through the range) meets the limits before the position is taken."""
+    through the range) meets the limits before the position is taken.
 
-    def __init__(self, enter_s: float = 0.5, exit_s: float = 0.7, settle: float | None = None):
+    Frames where the position cannot be judged at all (no pose found) are unknown, not out: a
+    running hold bridges up to `bridge_s` of them (default `exit_s`) and goes on if the
+    position is seen again; out of it after the gap, it ends at its last frame in position."""
+
+    def __init__(self, enter_s: float = 0.5, exit_s: float = 0.7, settle: float | None = None,
+                 bridge_s: float | None = None):
         self.enter_s, self.exit_s, self.settle = enter_s, exit_s, settle
+        self.bridge_s = max(bridge_s, exit_s) if bridge_s is not None else exit_s
         self.reset()
 
     def reset(self) -> None:
@@ -41,12 +47,12 @@ class HoldTimer:
     def current(self, t: float) -> float:
         return t - self.start_s if self.running and self.start_s is not None else 0.0
 
-    def update(self, t: float, in_enter: bool, in_stay: bool, key: float = math.nan
-               ) -> HoldEvent | None:
+    def update(self, t: float, in_enter: bool, in_stay: bool, key: float = math.nan,
+               seen: bool = True) -> HoldEvent | None:
         """`in_enter`: the position is met strictly; `in_stay`: met within the exit margin;
-        `key`: the key measure (for `settle`)."""
+        `key`: the key measure (for `settle`); `seen`: False when nothing could be judged."""
         if not self.running:
-            if in_enter:
+            if in_enter and seen:
                 if self._enter_t is None:
                     self._enter_t, self._entry = t, []
                 self._entry.append((t, key))
@@ -59,7 +65,7 @@ class HoldTimer:
             self._last_in_t = t
             return None
         assert self._last_in_t is not None and self.start_s is not None
-        if t - self._last_in_t >= self.exit_s:
+        if t - self._last_in_t >= (self.exit_s if seen else self.bridge_s):
             event = HoldEvent(self.start_s, self._last_in_t)
             self.running, self.start_s, self._enter_t = False, None, None
             return event
