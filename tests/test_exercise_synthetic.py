@@ -543,3 +543,17 @@ def test_a_hold_bridges_frames_with_no_pose(name, posture, params):
     res, _ = analyse(_dropped(clean, lost, clean.t_s[-1]), name)
     assert len(res.holds) == 1
     assert res.holds[0].end_s == pytest.approx(lost, abs=0.1)
+
+
+@pytest.mark.parametrize("yaw", [60, 90])
+def test_a_plank_seen_by_a_camera_looking_down_is_timed(yaw):
+    """A camera pitched 30 degrees down (a phone on a table), toward the head, tilts the torso
+    of a body lying along its line of sight by up to that pitch: with the hips a little high
+    (a 10 degree pike, still a plank) the torso reads ~30 degrees head-down. The plank's torso
+    check ("near horizontal", i.e. not standing) allows that tilt either way."""
+    via = [(k.squat, {"depth": 1.0}), k.seated]
+    clean, truth = _in_and_out(k.forearm_plank, {"hip_sag": -10.0}, 15.0, via).render()
+    side = analyse(clean, "plank")[0].holds
+    seen = analyse(camera_view(clean, yaw, 30.0), "plank")[0].holds
+    assert len(side) == len(seen) == 1
+    assert seen[0].hold_s == pytest.approx(side[0].hold_s, abs=0.5)
