@@ -191,6 +191,20 @@ def test_hold_timer_starts_once_the_key_has_settled():
     assert 1.3 < back_within < 1.6 and crossed < 1.2
 
 
+def test_hold_timer_waits_for_every_measure_to_settle():
+    """The body line is straight at once but the knees are still straightening (130 -> 176
+    over 0.5 s, in range from 155): the plank starts when they are done, within `settle` of
+    their held value, not when they reached the range."""
+    timer = HoldTimer(enter_s=0.5, exit_s=1.5, settle=10.0)
+    for i in range(90):
+        t = i / 30
+        knee = 130 + 46 * min(t / 0.5, 1.0)
+        timer.update(t, knee >= 155, knee >= 150, (175.0, knee))
+    e = timer.finish()
+    assert e is not None
+    assert e.start_s == pytest.approx(0.4, abs=1 / 30)  # knee 166.8, 9.2 from 176
+
+
 def test_hold_timer_settle_ignores_unmeasured_frames():
     timer = HoldTimer(enter_s=0.5, exit_s=0.7, settle=10.0)
     for i in range(60):

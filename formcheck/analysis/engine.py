@@ -35,7 +35,8 @@ SIMILAR_RANGE = 0.6  # ... if the two ranges are within this ratio of each other
 # MediaPipe presence cut, as the overlay draws them): a limb the model guesses (far from the
 # camera, end-on, backlit) neither blocks nor ends a hold its key measure shows.
 HOLD_ALSO_MIN_VIS = 0.5
-# A hold starts once its key has settled within this many exit margins of the held value.
+# A hold starts once the measures it is judged on have settled within this many exit margins
+# of their held values (HoldTimer settle).
 SETTLE_MARGINS = 2.0
 # A hold goes on through this long with no pose found (the model losing a backlit or occluded
 # person who stays put) when the position is seen again after; leaving it is seen, not unseen.
@@ -188,10 +189,10 @@ class Engine:
         posture = placed or self.view.frame_in_position
         inside = self._hold_ok(values, side, h.low, h.high, 0.0) if posture else False
         stay = self._hold_ok(values, side, h.low, h.high, h.margin) if posture else False
-        key = values[SIDES.index(side), self.measurer.key_index] if side else math.nan
-        seen = pose_found and side is not None and bool(
-            np.isfinite(values[SIDES.index(side), self._hold_cols]).any())
-        event = self.timer.update(t, inside, stay, float(key), seen)
+        judged = (values[SIDES.index(side), self._hold_cols] if side
+                  else np.full(len(self._hold_cols), np.nan))
+        seen = pose_found and bool(np.isfinite(judged).any())
+        event = self.timer.update(t, inside, stay, [float(v) for v in judged], seen)
         if event:
             self._finish_hold(event)
         phase: Phase = "hold" if self.timer.running else ("rest" if placed else "waiting")

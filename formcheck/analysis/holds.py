@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -22,10 +23,11 @@ class HoldTimer:
     back-dated to when it began); ends after `exit_s` out of it (the end is back-dated to the
     last frame in position), so a brief glitch or occlusion neither starts nor stops a hold.
 
-    With `settle`, the start is back-dated only as far as the key measure had settled: the
-    first frame from which it stays within `settle` of the value it is held at (the median of
-    the second half of the entry). A limb still swinging into place (a foot stepping forward
-    through the range) meets the limits before the position is taken.
+    With `settle`, the start is back-dated only as far as the position had settled: the first
+    frame from which every measure it is judged on stays within `settle` of the value it is
+    held at (the median of the second half of the entry). A limb still swinging into place (a
+    foot stepping forward, knees still straightening) meets the limits before the position is
+    taken.
 
     Frames where the position cannot be judged at all (no pose found) are unknown, not out: a
     running hold bridges up to `bridge_s` of them (default `exit_s`) and goes on if the
@@ -40,22 +42,25 @@ class HoldTimer:
     def reset(self) -> None:
         self.running = False
         self._enter_t: float | None = None
-        self._entry: list[tuple[float, float]] = []  # (t, key) since the position was met
+        self._entry: list[tuple[float, tuple[float, ...]]] = []  # (t, measures) since met
         self._last_in_t: float | None = None
         self.start_s: float | None = None
 
     def current(self, t: float) -> float:
         return t - self.start_s if self.running and self.start_s is not None else 0.0
 
-    def update(self, t: float, in_enter: bool, in_stay: bool, key: float = math.nan,
-               seen: bool = True) -> HoldEvent | None:
+    def update(self, t: float, in_enter: bool, in_stay: bool,
+               measures: float | Sequence[float] = math.nan, seen: bool = True
+               ) -> HoldEvent | None:
         """`in_enter`: the position is met strictly; `in_stay`: met within the exit margin;
-        `key`: the key measure (for `settle`); `seen`: False when nothing could be judged."""
+        `measures`: the key (and the other measures the position is judged on), for `settle`;
+        `seen`: False when nothing could be judged."""
         if not self.running:
             if in_enter and seen:
                 if self._enter_t is None:
                     self._enter_t, self._entry = t, []
-                self._entry.append((t, key))
+                self._entry.append((t, tuple(measures) if isinstance(measures, Sequence)
+                                    else (measures,)))
                 if t - self._enter_t >= self.enter_s:
                     self.running, self.start_s, self._last_in_t = True, self._settled(), t
             else:
@@ -72,21 +77,21 @@ class HoldTimer:
         return None
 
     def _settled(self) -> float:
-        """When the entry settled (see the class): its first frame without `settle`."""
+        """When the entry settled (see the class): the frame after the last one where a
+        measure was further than `settle` from its held value."""
         assert self._enter_t is not None
-        keys = [(t, k) for t, k in self._entry if math.isfinite(k)]
-        if self.settle is None or not keys:
+        if self.settle is None or not self._entry:
             return self._enter_t
         half = self._entry[-1][0] - self.enter_s / 2
-        held = statistics.median(k for t, k in keys if t >= half) if any(
-            t >= half for t, _ in keys) else keys[-1][1]
-        start: float | None = self._enter_t
-        for t, k in keys:
-            if abs(k - held) > self.settle:
-                start = None  # the next frame within may be the start
-            elif start is None:
-                start = t
-        return start if start is not None else keys[-1][0]
+        held = []
+        for j in range(len(self._entry[0][1])):
+            late = [v[j] for t, v in self._entry if t >= half and math.isfinite(v[j])]
+            held.append(statistics.median(late) if late else math.nan)
+        start = self._enter_t
+        for i, (_, v) in enumerate(self._entry[:-1]):
+            if any(abs(x - h) > self.settle for x, h in zip(v, held, strict=True)):
+                start = self._entry[i + 1][0]  # NaN compares False: an unmeasured value
+        return start                            # is no sign of movement
 
     def finish(self) -> HoldEvent | None:
         """End of stream: a running hold ends at its last frame in position."""
