@@ -267,7 +267,7 @@ def main() -> None:
         _, _, out = run_measured(formcheck(
             "live", "--source", args.clip, "-e", "glute_bridge", "--model-path", model,
             "--no-window", "--report", tmp / "live.json", "--no-history",
-            "--source-speed", f"{speed:.2f}"))
+            "--source-speed", f"{speed:.2f}", "--verbose"))
         m = re.search(r"([\d.]+) fps, median capture-to-overlay latency (\d+) ms", out)
         here = re.search(r"Pose model: ([\d.]+) ms a frame here, waiting ([\d.]+) ms", out)
         if not m:

@@ -117,7 +117,7 @@ def pose_starts(monkeypatch, tmp_path):
     monkeypatch.setattr(analyze_cmd, "_analyze", stop)
     monkeypatch.setattr(live_cmd, "resolve_model_path", stop)
     monkeypatch.setattr(video, "VideoFileSource", Source)
-    monkeypatch.setattr(paced, "RealtimeSource", lambda src, speed: src)
+    monkeypatch.setattr(paced, "RealtimeSource", lambda src, speed, clock=None: src)
     monkeypatch.setenv("FORMCHECK_MODEL_DIR", str(tmp_path))
     monkeypatch.chdir(tmp_path)
     for name in ("clip.mp4", "track.npz", "pose_landmarker_full.task", "mine.task"):

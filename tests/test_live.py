@@ -1,18 +1,20 @@
 """Live mode on a video paced by a fake clock in lock-step with the model (tests/lockstep.py:
-every frame analysed, the same on a busy machine): keys, interruption; and the command itself
-on a real-time video: Ctrl+C, a real window (Xvfb)."""
+every frame analysed, the same on a busy machine): keys (pause, restart the set), the
+getting-ready and paused screens, a recording that keeps time, interruption; and the command
+itself on a real-time video: Ctrl+C, a real window (Xvfb)."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import signal
 import subprocess
 import sys
 import time
 
+import av
+import numpy as np
 import pytest
 from lockstep import LockStep
+from xvfb import virtual_screen
 
 from formcheck.analysis.exercise import get_exercise
 from formcheck.pipeline.live import run_live
@@ -26,19 +28,37 @@ CLIP = "glute_bridge_ndn_1.mp4"
 
 
 class ScriptedDisplay:
-    """Presses keys at given frame numbers, records what was shown."""
+    """Presses keys at given frame numbers (and on the n-th still screen after a frame:
+    paused), records what was shown; shows at `screen` size (None: the frame's)."""
 
-    def __init__(self, keys: dict[int, str], clock: LockStep):
+    def __init__(self, keys: dict[int, str], clock: LockStep, still_keys=None, screen=None):
         self.keys = {n: ord(k) for n, k in keys.items()}
+        self.still_keys = {n: ord(k) for n, k in (still_keys or {}).items()}
         self.clock = clock
+        self.screen = screen
         self.shown = 0
+        self.stills: list[tuple[int, object]] = []  # (frames shown before, image)
+        self._since_show = 0
+        self.toggles = 0
         self.shape = None
         self.closed_called = False
 
     def show(self, image):
         self.shown += 1
+        self._since_show = 0
         self.shape = image.shape
         return self._key(self.keys.get(self.shown, -1))
+
+    def refresh(self, image):
+        self.stills.append((self.shown, image.copy()))
+        self._since_show += 1
+        return self.still_keys.get(self._since_show, -1) if self.shown else -1
+
+    def size(self):
+        return self.screen
+
+    def toggle_fullscreen(self):
+        self.toggles += 1
 
     def _key(self, key: int) -> int:
         """Pass the key on; the frame is shown, so the clock lets the next one come."""
@@ -86,23 +106,34 @@ class InterruptAt(ScriptedDisplay):
 
 
 class SpyOverlay:
+    """The overlay, noting the rep counts it draws (after the display's reset)."""
+
     def __init__(self, display):
         from formcheck.overlay import Overlay
 
         self.inner, self.display = Overlay(), display
+        self.counts_after_reset: list[int] = []
 
-    def draw(self, image, pose, state, fps=None, mirrored=False):
+    def draw(self, image, pose, state, fps=None, mirrored=False, **kw):
         if state is not None:
-            self.display.reps_seen = state.rep_count
-        return self.inner.draw(image, pose, state, fps, mirrored)
+            self.display.reps_seen = max(self.display.reps_seen, state.rep_count)
+            if self.display.reset_sent:
+                self.counts_after_reset.append(state.rep_count)
+        return self.inner.draw(image, pose, state, fps, mirrored, **kw)
+
+    def waiting(self, message, size):
+        return self.inner.waiting(message, size)
 
 
-def _live(videos, model_path, tmp_path, display, overlay=None, workers=None):
+def _live(videos, model_path, tmp_path, display, overlay=None, workers=None, out=None,
+          voice=None):
     clock = display.clock
     src = RealtimeSource(VideoFileSource(videos / CLIP), clock=clock, sleep=clock.sleep)
     return run_live(src, get_exercise("glute_bridge"), model_path, "full", side=None,
-                    outputs=SessionOutputs(report=tmp_path / "r.json", history=False),
-                    display=display, overlay=overlay, workers=workers, clock=clock)
+                    outputs=SessionOutputs(report=tmp_path / "r.json", video=out,
+                                           history=False),
+                    display=display, overlay=overlay, workers=workers, clock=clock,
+                    voice=voice)
 
 
 @pytest.mark.slow
@@ -119,20 +150,48 @@ def test_quit_key_ends_session_and_writes_report(videos, model_path, tmp_path, w
     assert report.reps == [] and not report.partial
 
 
+def notice_pixels(image) -> int:
+    """Pixels in the notices' colour (getting ready, paused): amber."""
+    return int(np.all(image == (0, 200, 255), axis=2).sum())
+
+
 @pytest.mark.slow
-def test_pause_stops_counting_and_reset_clears(videos, model_path, tmp_path):
-    # Pause from the 5th shown frame to the end: the three reps (from 2.5 s on) are not
-    # counted although every frame is still shown.
-    display = ScriptedDisplay({5: " "}, LockStep())
-    result = _live(videos, model_path, tmp_path, display)
+def test_pause_holds_everything_and_the_recording_keeps_the_sessions_time(
+        videos, model_path, tmp_path):
+    """Space at frame 100 (3.3 s, before the first top), space again on the 5th paused
+    screen: the source waits meanwhile (no frame skipped, the session's time stops), all 3
+    reps are counted, and the --out video lasts as long as the session."""
+    display = ScriptedDisplay({50: "f", 100: " "}, LockStep(), still_keys={5: " "},
+                              screen=(640, 360))
+    result = _live(videos, model_path, tmp_path, display, out=tmp_path / "s.mp4")
+    ready = display.stills[0]
+    assert ready[0] == 0 and notice_pixels(ready[1]) > 500  # "Getting ready" came first
+    paused = [img for n, img in display.stills if n >= 100]
+    assert 5 <= len(paused) <= 6  # the 5th resumes; one frame in flight may come between
+    assert all(notice_pixels(img) > 500 for img in paused)
+    assert all(img.shape == (360, 640, 3) for img in paused)
+    assert [e.kind for e in result.events] == ["paused", "resumed"] and display.toggles == 1
     assert result.reason == "end of source"
-    assert result.report.summary.rep_count == 0
-    assert result.stats.analysed == 5 and display.shown == 404 == result.stats.captured
-    # reset as soon as the first rep is counted: the two later reps remain
+    assert display.shown == 404 == result.stats.captured and result.stats.skipped == 0
+    assert result.report.summary.rep_count == 3
+    assert result.report.duration_s == pytest.approx(404 / 30, abs=0.01)
+    with av.open(str(tmp_path / "s.mp4")) as c:
+        s = c.streams.video[0]
+        duration, frames = float(s.duration * s.time_base), s.frames
+        size = (s.codec_context.width, s.codec_context.height)
+    assert frames == 404 and size == (640, 360)
+    assert duration == pytest.approx(result.report.duration_s, rel=0.02)
+
+
+@pytest.mark.slow
+def test_r_restarts_the_count_and_keeps_the_reps_in_the_report(videos, model_path, tmp_path):
     display = ResetAfterFirstRep(LockStep())
-    result = _live(videos, model_path, tmp_path, display, SpyOverlay(display))
-    assert display.reset_sent
-    assert result.report.summary.rep_count == 2
+    spy = SpyOverlay(display)
+    result = _live(videos, model_path, tmp_path, display, spy)
+    assert display.reset_sent and [e.kind for e in result.events] == ["reset"]
+    assert spy.counts_after_reset[0] == 0 and max(spy.counts_after_reset) == 2
+    assert result.report.summary.rep_count == 3
+    assert [r.set_index for r in result.report.reps] == [1, 2, 2]
 
 
 @pytest.mark.slow
@@ -173,17 +232,9 @@ def test_ctrl_c_writes_a_partial_report(videos, model_path, tmp_path):
 
 
 @pytest.fixture
-def xvfb(tmp_path):
-    if not shutil.which("Xvfb") or not shutil.which("xdotool"):
-        pytest.skip("Xvfb and xdotool are needed for the window test (apt-get install xvfb "
-                    "xdotool)")
-    disp = ":97"
-    proc = subprocess.Popen(["Xvfb", disp, "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(1.0)
-    yield {**os.environ, "DISPLAY": disp, "QT_QPA_PLATFORM": "xcb"}
-    proc.terminate()
-    proc.wait(10)
+def xvfb():
+    with virtual_screen(1280, 1024) as env:
+        yield env
 
 
 @pytest.mark.slow
@@ -208,5 +259,27 @@ def test_window_opens_and_q_closes_it(videos, model_path, tmp_path, xvfb):
     subprocess.run(["xdotool", "key", "q"], env=xvfb, capture_output=True)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
-    assert "(quit)" in out
+    assert "Session over." in out
     assert load_report(tmp_path / "r.json").duration_s < 12.0
+
+
+@pytest.mark.slow
+def test_a_real_time_recording_plays_as_long_as_the_session(videos, model_path, tmp_path):
+    """At real-time pace the model shows fewer frames than the clip has; each is written at
+    its time, so the video lasts as long as the session (it played at 1.25-2x before)."""
+    run = subprocess.run(
+        [sys.executable, "-m", "formcheck", "live", "--source", str(videos / CLIP),
+         "--exercise", "glute_bridge", "--no-window", "--no-history", "--report",
+         str(tmp_path / "r.json"), "--out", str(tmp_path / "s.mp4"),
+         "--model-path", str(model_path)], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    report = load_report(tmp_path / "r.json")
+    with av.open(str(tmp_path / "s.mp4")) as c:
+        s = c.streams.video[0]
+        duration, frames = float(s.duration * s.time_base), s.frames
+    print(f"session {report.duration_s:.2f} s, video {duration:.2f} s, {frames} frames")
+    assert report.duration_s == pytest.approx(13.47, rel=0.02)
+    assert duration == pytest.approx(report.duration_s, rel=0.02)
+    # the end-of-session text is for people: what was done, no timings
+    assert "Session over: the video ended." in run.stdout
+    assert "glute bridge: 3 reps, 3 good." in run.stdout and "Pose model" not in run.stdout

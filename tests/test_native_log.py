@@ -105,7 +105,7 @@ def test_replaying_a_track_writes_only_formcheck_lines(tmp_path):
 @pytest.mark.parametrize("command,said", [
     (["analyze", "{clip}", "--out", "{tmp}/d.mp4"], "3 reps"),
     (["live", "--source", "{clip}", "--no-window", "--report", "{tmp}/r.json"],
-     "frames analysed"),
+     "3 reps"),
 ])
 def test_analysing_a_clip_or_a_live_session_writes_only_formcheck_lines(
         videos, model_path, tmp_path, command, said):

@@ -417,3 +417,25 @@ def test_the_player_plays_a_phrase_through_portaudio(tmp_path):
     assert run.returncode == 0, run.stderr
     n, same = map(int, run.stdout.split())
     assert n > 2000 and same == 1
+
+
+def test_an_event_cut_by_a_count_as_it_starts_is_said_whole_after_it():
+    """The frame that counts a set's last rep also ends the set: 'set done' (asked first, by
+    the session) gives way to the count and follows it; one cut later stays cut."""
+    done, rest = Say("set done", "event", 1.0), Say("rest 60 seconds", "event", 1.0)
+    line = VoiceLine(lambda text: np.zeros(int({"set done": 0.5, "rest 60 seconds": 1.0,
+                                                "10": 0.3, "3": 0.3}[text] * RATE),
+                                           np.int16), RATE)
+    line.ask(done)
+    line.ask(rest)
+    out = line.tick(1.0, set())
+    line.ask(Say("10", "count", 1.0))
+    out += line.tick(1.0, set())
+    for t in frames(1.0, 4.0)[1:]:
+        if t == 2.5:
+            line.ask(Say("3", "count", t))
+        out += line.tick(t, set())
+    assert [(s.text, s.start_s, round(s.end_s, 2)) for s in out if isinstance(s, Spoken)] == [
+        ("set done", 1.0, 1.0), ("10", 1.0, 1.3), ("set done", 1.3, 1.8),
+        ("rest 60 seconds", 1.8, 2.5), ("3", 2.5, 2.8)]
+    assert line.dropped == []

@@ -60,3 +60,42 @@ def test_the_audio_track_never_replaces_an_input_or_another_output(tmp_path, arg
     (tmp_path / "a.json").write_text("{}\n")
     (tmp_path / "t.wav").write_bytes(b"RIFF an earlier recording")
     refused_untouched(tmp_path, args, message)
+
+
+@pytest.mark.clips
+@pytest.mark.slow
+def test_pause_and_restart_keys_are_said_when_pressed(videos, model_path, tmp_path):
+    """Live in lock-step with a voice writing a WAV (a fake engine: phrase lengths known):
+    space at frame 100 says "paused" at that frame's time and, pressed again, "go" once it
+    is over (the session's clock stood still meanwhile); r at frame 240 (between reps 2
+    and 3) says "set restarted" then; the sound is in the file where it was said."""
+    from lockstep import LockStep
+    from test_live import ScriptedDisplay, _live
+    from test_voice import FakeEngine, speech_starts
+
+    from formcheck.voice import open_voice
+
+    wav = tmp_path / "s.wav"
+    voice = open_voice(get_exercise("glute_bridge"), device=False, wav=wav,
+                       make_engine=FakeEngine, blocking=True)
+    assert voice is not None
+    display = ScriptedDisplay({100: " ", 240: "r"}, LockStep(), still_keys={3: " "})
+    try:
+        result = _live(videos, model_path, tmp_path, display, voice=voice)
+    finally:
+        voice.close()
+    assert [(e.kind, round(e.t_s, 3)) for e in result.events] == [
+        ("paused", round(99 / 30, 3)), ("resumed", round(99 / 30, 3)),
+        ("reset", round(239 / 30, 3))]
+    said = {s.text: s for s in voice.spoken if s.say.kind == "event"}
+    assert said["paused"].start_s == pytest.approx(99 / 30, abs=1e-6)
+    # the next frame once "paused" is over (the clock stood still: it is said on resuming)
+    assert said["paused"].end_s <= said["go"].start_s <= said["paused"].end_s + 1 / 30
+    assert 239 / 30 - 1e-6 <= said["set restarted"].start_s <= 239 / 30 + 0.5
+    assert not any(said[k].cut for k in ("paused", "go", "set restarted"))
+    starts, _ = speech_starts(wav, gap_s=0.02)
+    for text in ("paused", "set restarted"):
+        assert any(abs(s - said[text].start_s) <= 0.01 for s in starts), (text, starts)
+    # the count goes on from 1 after the restart; every rep stays in the report
+    assert [r.set_index for r in result.report.reps] == [1, 1, 2]
+    assert [s.text for s in voice.spoken if s.say.kind == "count"] == ["1", "2", "1"]

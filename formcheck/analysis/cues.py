@@ -9,7 +9,9 @@ from formcheck.analysis.records import FaultEvent
 from formcheck.analysis.samples import SampleWindow, side_arrays
 from formcheck.analysis.state import Cue, Phase, Side
 
-CUE_AFTER_REP_S = 2.5
+CUE_AFTER_REP_S = 2.5  # a fault found in the rep just finished: shown this long at most
+GOOD_CUE_S = 1.0  # "Good rep": a glance, not a banner through the next rep
+UNDER_WAY = ("up", "top", "down", "hold")
 LIVE_MIN_PHASE_S = 0.4
 
 
@@ -47,6 +49,10 @@ class CueChooser:
                                        times, {})
                 if ev:
                     return Cue(rule.code, rule.cue)
-        if self._last and t - self._last[1] <= CUE_AFTER_REP_S:
-            return self._last[0]
+        if self._last:
+            # The verdict belongs to the rep it judged: gone once the next one is under way.
+            cue, at = self._last
+            shown_for = GOOD_CUE_S if cue.code == "good" else CUE_AFTER_REP_S
+            if t - at <= shown_for and not (phase in UNDER_WAY and phase_start > at):
+                return cue
         return None

@@ -82,7 +82,7 @@ class Engine:
 
     # ------------------------------------------------------------------ lifecycle
     def reset(self) -> None:
-        """Start counting afresh (live 'r' key); the session's frame totals are kept."""
+        """Start afresh: no side, view, records or counts; the frame totals are kept."""
         spec = self.spec
         self.sides: SideSelector
         if spec.side.choose_by == "visibility":
@@ -94,22 +94,35 @@ class Engine:
                                              floor=5.0 if unit == "deg" else 0.05)
             self._choose_i = self.measurer.index(spec.side.choose_by)
         self.view = ViewCheck(spec.camera)
+        self.samples = SampleWindow(WINDOW_S)
+        self.recorder = Recorder(spec, self.measurer.names, self.measurer.per_side)
+        self._set_from = 0  # records before the set under way (live 'r'/'n' keys)
+        self._restart_counting()
+        self._placed = False
+        self._unmeasured_s = 0.0  # in position, but the key measure could not be taken
+        self.series = Series(name=spec.key)
+        self._last_series_t = -math.inf
+        self._key_side: Side | None = None
+        self._absent_since: float | None = None
+
+    def _restart_counting(self) -> None:
+        spec = self.spec
         self.counter = RepCounter(spec.rep) if spec.rep else None
         self.timer = (HoldTimer(spec.hold.enter_s, spec.hold.exit_s,
                                 settle=SETTLE_MARGINS * spec.hold.margin, bridge_s=UNSEEN_S)
                       if spec.hold else None)
-        self.samples = SampleWindow(WINDOW_S)
-        self.recorder = Recorder(spec, self.measurer.names, self.measurer.per_side)
         self.cues = CueChooser(spec, self.measurer.names)
-        self._placed = False
         self._pending: RepEvent | None = None  # a small rep waiting to be repeated
-        self._unmeasured_s = 0.0  # in position, but the key measure could not be taken
-        self.series = Series(name=spec.key)
-        self._last_series_t = -math.inf
         self._phase_start = 0.0
         self._phase: Phase = "waiting"
-        self._key_side: Side | None = None
-        self._absent_since: float | None = None
+
+    def new_set(self, index: int | None = None) -> None:
+        """Count a new set from 0 (live 'r' redoes the set, 'n' goes to the next; a guided
+        session starts its set `index`): the records so far stay in the report, in their own
+        set; a rep or hold under way is dropped. Side, view and samples carry on."""
+        self.recorder.start_set(index)
+        self._set_from = len(self.reps if self.counter is not None else self.holds)
+        self._restart_counting()
 
     @property
     def reps(self) -> list[RepRecord]:
@@ -202,7 +215,7 @@ class Engine:
                hold_s: float, placed: bool) -> AnalysisState:
         t = pose.t_s
         cue = self.view.cue if not placed else (self._live_cue(t, side) or self.view.cue)
-        records = self.reps if self.counter else self.holds
+        records = (self.reps if self.counter else self.holds)[self._set_from:]
         p = self.spec.prescription
         return AnalysisState(
             t_s=t, exercise_id=self.spec.id, exercise_name=self.spec.name,
@@ -212,9 +225,11 @@ class Engine:
             good_rep_count=sum(r.good for r in records),
             set_count=max(self.recorder.set_index, 1 if self.reps or self.holds else 0),
             target_reps=p.reps, hold_s=hold_s, hold_target_s=self._hold_target(),
-            total_hold_s=sum(h.hold_s for h in self.holds) + (hold_s if self.timer else 0.0),
+            total_hold_s=sum(h.hold_s for h in self.holds[self._set_from:])
+            + (hold_s if self.timer else 0.0),
             person_visible=pose.detected, view_ok=placed and self.view.ok, cue=cue,
-            last_rep_good=self.reps[-1].good if self.reps else None,
+            last_rep_good=records[-1].good if records else None,
+            holds_exercise=self.counter is None, last_end_s=self.recorder.last_end,
             key_unit=self.spec.measures[self.spec.key].unit,
         )
 

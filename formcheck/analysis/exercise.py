@@ -425,20 +425,25 @@ def printable(text: str, multiline: bool = False) -> str:
 
 
 class _Reader:
+    """Typed fields out of parsed TOML; a bad one raises `error` (ExerciseFileError, or a
+    plan file's own) naming the file, the field and its line."""
+
     def __init__(self, data: dict, text: str, origin: str,
                  variant: tuple[str, dict] | None = None,
-                 positions: _Positions | None = None):
+                 positions: _Positions | None = None,
+                 error: type[UserError] = ExerciseFileError):
         self.data, self.text, self.origin, self.variant = data, text, origin, variant
         self.positions = positions or _Positions(text)
+        self.error = error
 
-    def fail(self, path: tuple[str, ...], msg: str) -> ExerciseFileError:
+    def fail(self, path: tuple[str, ...], msg: str) -> UserError:
         if self.variant and (_has(self.variant[1], path) or (
                 _has(self.variant[1], path[:-1] or path)
                 and path not in self.positions.lines)):
             path = ("variants", self.variant[0], *path)  # the field is the variant's own
         line = self.positions.line_of(path)
         where = f"{self.origin}" + (f", line {line}" if line else "")
-        return ExerciseFileError(printable(f"{where}: field '{'.'.join(path)}': {msg}"))
+        return self.error(printable(f"{where}: field '{'.'.join(path)}': {msg}"))
 
     def get(self, d: dict, path: tuple[str, ...], typ: type | tuple, default: Any = ...,
             choices: tuple | None = None) -> Any:
@@ -754,41 +759,56 @@ def parse_exercise(data: dict, text: str, origin: str,
 
 
 def load_exercise_file(path: str | Path) -> ExerciseSpec:
+    text = read_toml_file(path, "exercise file")
+    return parse_text(text, str(path))
+
+
+def read_toml_file(path: str | Path, what: str,
+                   error: type[UserError] = ExerciseFileError) -> str:
+    """The text of a small TOML data file (an exercise, a session plan); a missing, special,
+    too big or undecodable file raises `error` saying which and why."""
     p = Path(path)
     problem = input_problem(p)  # a FIFO would block the read, a link loop is no "no such"
     if problem == "no such file":
-        raise ExerciseFileError(f"{p}: no such exercise file")
+        raise error(f"{p}: no such {what}")
     if problem is not None:
-        raise ExerciseFileError(f"{p}: {problem}")
+        raise error(f"{p}: {problem}")
     try:
         if p.stat().st_size > MAX_BYTES:
-            raise ExerciseFileError(f"{p}: {p.stat().st_size} bytes is too big for an "
-                                    f"exercise file (at most {MAX_BYTES})")
-        text = p.read_bytes().decode("utf-8-sig")  # a BOM, as some editors write, is fine
+            article = "an" if what[0] in "aeiou" else "a"
+            raise error(f"{p}: {p.stat().st_size} bytes is too big for {article} {what} "
+                        f"(at most {MAX_BYTES})")
+        return p.read_bytes().decode("utf-8-sig")  # a BOM, as some editors write, is fine
     except (OSError, UnicodeDecodeError) as exc:
-        raise ExerciseFileError(f"{p}: cannot read ({printable(str(exc))})") from None
-    return parse_text(text, str(p))
+        raise error(f"{p}: cannot read ({printable(str(exc))})") from None
 
 
 def parse_text(text: str, origin: str) -> ExerciseSpec:
+    data, reader = read_toml(text, origin, "exercise file")
+    return parse_exercise(data, reader.text, origin)
+
+
+def read_toml(text: str, origin: str, what: str, error: type[UserError] = ExerciseFileError
+              ) -> tuple[dict, _Reader]:
+    """TOML text parsed, with a reader that names field and line in its errors (`error`)."""
     text = text.removeprefix("\ufeff")
     positions = _Positions(text)
     if positions.too_deep is not None:
-        raise ExerciseFileError(f"{origin}, line {positions.too_deep}: tables or arrays nested "
-                                f"deeper than {MAX_DEPTH} levels")
+        raise error(f"{origin}, line {positions.too_deep}: tables or arrays nested "
+                    f"deeper than {MAX_DEPTH} levels")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ExerciseFileError(f"{origin}: not valid TOML: {exc}") from None
+        raise error(f"{origin}: not valid TOML: {exc}") from None
     except (ValueError, RecursionError):  # an integer of 5000 digits, ...
         long = re.search(r"\d{4000,}", text)
         line = f", line {text.count(chr(10), 0, long.start()) + 1}" if long else ""
-        raise ExerciseFileError(f"{origin}{line}: not a readable exercise file (a number "
-                                "too long to read, or too deeply nested)") from None
+        raise error(f"{origin}{line}: not a readable {what} (a number "
+                    "too long to read, or too deeply nested)") from None
     if _depth(data) > MAX_DEPTH:
-        raise ExerciseFileError(f"{origin}: tables or arrays nested deeper than {MAX_DEPTH} "
-                                "levels")
-    return parse_exercise(data, text, origin)
+        raise error(f"{origin}: tables or arrays nested deeper than {MAX_DEPTH} "
+                    "levels")
+    return data, _Reader(data, text, origin, positions=positions, error=error)
 
 
 def _depth(data: Any) -> int:

@@ -28,6 +28,20 @@ class Recorder:
         self.not_judged: dict[str, int] = {}  # fault cue -> reps (holds) it could not judge
         self.set_index = 0
         self.last_end: float | None = None
+        self._set_asked = False  # the person asked for a new set (live 'r'/'n' keys)
+
+    def start_set(self, index: int | None = None) -> None:
+        """The next rep or hold opens a new set, however soon it comes: set `index` when
+        given (a guided session numbers its sets; one-sided work has each number twice),
+        else the next one."""
+        self._set_asked = True
+        if index is not None:
+            self.set_index = index - 1
+
+    def _opens_set(self, start_s: float, gap_s: float) -> bool:
+        opens = self._set_asked or self.last_end is None or start_s - self.last_end > gap_s
+        self._set_asked = False
+        return opens
 
     # ------------------------------------------------------------------ reps
     def rep_side(self, frames: list[Sample], sign: float, fallback: Side | None) -> Side:
@@ -80,7 +94,7 @@ class Recorder:
         masks = {"up": times < top0, "top": (times >= top0) & (times <= top1),
                  "down": times > top1, "rep": np.ones_like(times, bool)}
         masks["hold"] = masks["top"]
-        if self.last_end is None or ev.start_s - self.last_end > SET_GAP_S:
+        if self._opens_set(ev.start_s, SET_GAP_S):
             self.set_index += 1
         attrs = {"duration_s": ev.end_s - ev.start_s, "up_s": top0 - ev.start_s,
                  "hold_s": top1 - top0, "down_s": ev.end_s - top1,
@@ -120,7 +134,7 @@ class Recorder:
         times, values = side_arrays(frames, side)
         all_mask = np.ones_like(times, bool)
         masks = dict.fromkeys(("up", "top", "down", "rep", "hold"), all_mask)
-        if self.last_end is None or ev.start_s - self.last_end > SET_GAP_S * 4:
+        if self._opens_set(ev.start_s, SET_GAP_S * 4):
             self.set_index += 1
         attrs = {"duration_s": ev.hold_s, "hold_s": ev.hold_s, "up_s": 0.0, "down_s": 0.0,
                  "rest_s": (ev.start_s - self.last_end) if self.last_end is not None

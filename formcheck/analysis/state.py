@@ -41,3 +41,5 @@ class AnalysisState:
     cue: Cue | None  # the one cue to show now (setup cues win over faults)
     last_rep_good: bool | None = None
     key_unit: str = "deg"  # the key measure's unit ("deg", "ratio")
+    holds_exercise: bool = False  # counts holds, not reps: the screen shows the hold time
+    last_end_s: float | None = None  # when the last rep or hold was recorded (its end)

@@ -32,13 +32,14 @@ def _register() -> None:
         models_cmd,
         pain_cmd,
         report_cmd,
+        session_cmd,
     )
 
 
 # Commands that may run pose processes: the fork server that imports MediaPipe for them is
 # started before anything else (pose_process.start_server), so that this import, most of a
 # pose process's start-up, overlaps the command line's own (about half a second a run).
-POSE_COMMANDS = ("analyze", "live")
+POSE_COMMANDS = ("analyze", "live", "session")
 
 
 def main() -> None:

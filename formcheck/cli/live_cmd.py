@@ -22,7 +22,7 @@ from formcheck.cli.common import (
     start_pose_processes,
     written,
 )
-from formcheck.cli.summary import print_summary
+from formcheck.cli.summary import PAIN_NOTE, print_summary, session_end_lines
 from formcheck.cli.voice_opts import (
     AUDIO_OUT_HELP,
     VOICE_HELP,
@@ -34,6 +34,9 @@ from formcheck.pipeline.pose_process import live_pose_processes
 from formcheck.pipeline.session import SessionOutputs
 from formcheck.safe_paths import check_paths, is_stdout
 from formcheck.source.video import SourceError
+
+_ENDED = {"end of source": "over: the video ended", "quit": "over",
+          "interrupted": "interrupted", "source failed": "ended: the camera or video failed"}
 
 
 @app.command("live")
@@ -61,12 +64,16 @@ def live(
     audio_out: Path = typer.Option(None, "--audio-out", help=AUDIO_OUT_HELP),
     source_speed: float = typer.Option(1.0, "--source-speed", hidden=True,
                                        help="Play --source this much faster (benchmarks)."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Also print each rep and "
+                                 "the timings (frames analysed, latency, model speed)."),
 ) -> None:
-    """Live feedback: q/Esc quit, space pause, r reset. The report is written on any exit."""
+    """Live feedback: space pause, r restart the set, n next set, f full screen, q/Esc quit.
+    The report is written on any exit."""
     from formcheck.cli.pain_cmd import pain_after_session
     from formcheck.pipeline.display import open_display
     from formcheck.pipeline.live import run_live
     from formcheck.source.camera import CameraSource
+    from formcheck.source.clock import PauseClock
     from formcheck.source.paced import RealtimeSource
     from formcheck.source.video import VideoFileSource
 
@@ -84,10 +91,11 @@ def live(
     if not no_window and not os.environ.get("DISPLAY") and os.name != "nt":
         raise UserError("no display to open a window on; use --no-window (and --out to "
                         "record the overlay)")
+    clock = PauseClock()  # the session's: stops while paused (space)
     try:  # the source first: a missing camera should fail before any model work
-        src = (RealtimeSource(VideoFileSource(source), speed=source_speed)
+        src = (RealtimeSource(VideoFileSource(source), clock=clock, speed=source_speed)
                if source is not None
-               else CameraSource(camera))
+               else CameraSource(camera, clock=clock))
     except SourceError as exc:
         raise UserError(str(exc)) from None
     warm = None
@@ -105,7 +113,7 @@ def live(
             result = run_live(src, spec, model_file, model_name, side=side_, outputs=outputs,
                               display=open_display(not no_window, f"formcheck - {spec.name}"),
                               mirror=source is None, workers=workers or None, warm=warm,
-                              voice=speech)
+                              clock=clock, voice=speech)
     except BaseException:
         src.close()
         raise
@@ -114,14 +122,27 @@ def live(
             warm.close()
     s = result.stats
     with contextlib.redirect_stdout(sys.stderr) if is_stdout(report) else nullcontext():
-        print(f"Live: {s.analysed} frames analysed of {s.captured} captured, {s.fps:.1f} fps, "
-              f"median capture-to-overlay latency {s.median_latency_ms:.0f} ms "
-              f"({result.reason})")
-        if s.model_ms:
-            print(f"Pose model: {s.model_ms:.1f} ms a frame here, waiting "
-                  f"{s.model_idle_ms:.1f} ms between frames")
-        print_summary(result.report, video=result.video,  # stdout holds the report JSON
-                      report_path=None if is_stdout(report) else written(report, result.errors))
+        report_path = None if is_stdout(report) else written(report, result.errors)
+        if verbose:
+            print(f"Live: {s.analysed} frames analysed of {s.captured} captured, "
+                  f"{s.fps:.1f} fps, median capture-to-overlay latency "
+                  f"{s.median_latency_ms:.0f} ms ({result.reason})")
+            if s.model_ms:
+                print(f"Pose model: {s.model_ms:.1f} ms a frame here, waiting "
+                      f"{s.model_idle_ms:.1f} ms between frames")
+            print_summary(result.report, video=result.video,  # stdout holds the report JSON
+                          report_path=report_path)
+        else:
+            print(f"Session {_ENDED.get(result.reason, 'over')}.")
+            for line in session_end_lines(result.report):
+                print(line)
+            for w in result.report.warnings:
+                print(f"  note: {w}")
+            if result.video:
+                print(f"Recording: {result.video}")
+            if report_path:
+                print(f"Report: {report_path}")
+            print(PAIN_NOTE)
     fail_on(result.errors, 130 if result.reason == "interrupted" else 1)
     pain_after_session(result.report, enabled=not no_history and result.reason != "interrupted")
     if result.reason == "interrupted":

@@ -1,4 +1,5 @@
-"""The speech options shared by live and analyze: --voice/--no-voice and --audio-out."""
+"""The speech options shared by live, session and analyze: --voice/--no-voice and
+--audio-out."""
 
 from __future__ import annotations
 
@@ -21,17 +22,19 @@ def check_audio_suffix(path: Path | None) -> None:
 
 
 @contextlib.contextmanager
-def session_voice(spec, *, speak: bool, audio_out: Path | None, offline: bool = False
+def session_voice(spec, *, speak: bool, audio_out: Path | None, offline: bool = False,
+                  auto_sets: bool = True, farewell: str | None = "session done"
                   ) -> Iterator[Voice | None]:
     """The session's voice (None when there is nothing to speak with or to), closed on the
     way out whatever happens, so the WAV track is written up to where the session ended.
-    `offline` (analyze): every phrase is synthesised when asked for, nothing is real-time."""
+    `offline` (analyze): every phrase is synthesised when asked for, nothing is real-time.
+    A guided session runs the sets (`auto_sets` False) and says its own farewell (None)."""
     from formcheck.voice import open_voice
 
-    voice = open_voice(spec, device=speak, wav=audio_out, blocking=offline) \
-        if speak or audio_out is not None else None
+    voice = open_voice(spec, device=speak, wav=audio_out, blocking=offline,
+                       auto_sets=auto_sets) if speak or audio_out is not None else None
     try:
         yield voice
     finally:
         if voice is not None:
-            voice.close()
+            voice.close(farewell=farewell)

@@ -64,7 +64,7 @@ class CueAnnotator:
         margin, pad = s.px(16), s.px(14)
         setup = cue.kind == "setup"
         lines, fs, th, line_h, block_w = _text_block(
-            scene, cue.message, 1.1 if setup else 0.95, True, w - 2 * (margin + pad))
+            scene, cue.message, 1.6 if setup else 1.5, True, w - 2 * (margin + pad))
         block_h = line_h * len(lines) - s.px(8)
         y1 = h - margin
         y0 = y1 - block_h - 2 * pad
@@ -79,21 +79,32 @@ class CueAnnotator:
         return scene
 
 
-class NoPersonAnnotator:
-    """Centred notice when nobody is tracked, so an empty overlay is not mistaken for a
-    frozen one."""
+class NoticeAnnotator:
+    """A centred notice: "Paused", "Getting ready", "Set 2", or nobody in view (so an empty
+    overlay is not mistaken for a frozen one)."""
 
-    def __init__(self, message: str = "No person in view") -> None:
-        self.message = message
+    def __init__(self, size: float = 1.2, color: Color = WHITE) -> None:
+        self.size, self.color = size, color
 
-    def annotate(self, scene: np.ndarray) -> np.ndarray:
+    def annotate(self, scene: np.ndarray, message: str | None) -> np.ndarray:
+        if not message:
+            return scene
         s = scale_of(scene)
         h, w = scene.shape[:2]
         pad = s.px(18)
         lines, fs, th, line_h, block_w = _text_block(
-            scene, self.message, 1.2, True, w - 2 * (s.px(16) + pad))
+            scene, message, self.size, True, w - 2 * (s.px(16) + pad))
         block_h = line_h * len(lines) - s.px(8)
         x0, y0 = (w - block_w) // 2 - pad, (h - block_h) // 2 - pad
         shade(scene, x0, y0, x0 + block_w + 2 * pad, y0 + block_h + 2 * pad, alpha=0.6)
-        _draw_lines(scene, lines, fs, th, line_h, y0 + pad, WHITE)
+        _draw_lines(scene, lines, fs, th, line_h, y0 + pad, self.color)
         return scene
+
+
+class NoPersonAnnotator(NoticeAnnotator):
+    def __init__(self, message: str = "No person in view") -> None:
+        super().__init__()
+        self.message = message
+
+    def annotate(self, scene: np.ndarray, message: str | None = None) -> np.ndarray:
+        return super().annotate(scene, message or self.message)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -78,15 +79,20 @@ def _run(session: Session, items: Iterable[tuple[np.ndarray | None, PoseFrame]],
     return AnalyzeResult(report, video, session.interrupted, session.errors)
 
 
-def analyze_video(path: Path, spec: ExerciseSpec, model_path: Path, model_name: str, *,
-                  side: str | None, outputs: SessionOutputs,
-                  progress: Progress | None = None, workers: int | None = None,
-                  warm: WarmPool | None = None, voice: Voice | None = None,
-                  estimator: PoseEstimator | None = None) -> AnalyzeResult:
-    """Analyse a video. workers=1: everything in this process (decode and encode threads
-    around a pose thread); workers>=2: inference in workers-1 pose processes (by default one
-    per core), taken from `warm` when it has them already started. `estimator`: the
-    in-process landmarker to use (restarted for this video: a batch worker keeps one)."""
+@dataclass
+class _VideoRun:
+    """What a run over a video file's frames holds open: its decoder and output video."""
+    source: VideoFileSource
+    session: Session
+    decode: Stage
+    writer: VideoOutput | None
+
+
+@contextmanager
+def _video_run(path: Path, spec: ExerciseSpec, side: str | None, model_name: str,
+               outputs: SessionOutputs) -> Iterator[_VideoRun]:
+    """Open `path` for one analysis (session at the video's rate and size, decode thread, the
+    output video) and close all of it however the run ends."""
     source = VideoFileSource(path)
     info = source.info
     session = Session(spec, Engine(spec, side), str(path), model_name, "analyze", side,
@@ -97,17 +103,31 @@ def analyze_video(path: Path, spec: ExerciseSpec, model_path: Path, model_name: 
     try:
         # Opened before the model is waited for: its set-up (PyAV, x264) overlaps that.
         writer = _writer(session, outputs, (info.width, info.height))
-        processes = 0 if estimator is not None else analyze_pose_processes(workers)
-        with open_backend(model_path, "ordered", (info.height, info.width, 3),
-                          processes, warm, estimator) as backend:
-            items = ((p.frame.image, p.pose) for p in backend.poses(decode))
-            return _run(session, _checked(items, source, session), outputs, writer,
-                        progress, info.frame_count, voice=voice)
+        yield _VideoRun(source, session, decode, writer)
     finally:
         if writer is not None:
             writer.close()  # finished already by _run; if it never ran, no file is left
         decode.stop()
         source.close()
+
+
+def analyze_video(path: Path, spec: ExerciseSpec, model_path: Path, model_name: str, *,
+                  side: str | None, outputs: SessionOutputs,
+                  progress: Progress | None = None, workers: int | None = None,
+                  warm: WarmPool | None = None, voice: Voice | None = None,
+                  estimator: PoseEstimator | None = None) -> AnalyzeResult:
+    """Analyse a video. workers=1: everything in this process (decode and encode threads
+    around a pose thread); workers>=2: inference in workers-1 pose processes (by default one
+    per core), taken from `warm` when it has them already started. `estimator`: the
+    in-process landmarker to use (restarted for this video: a batch worker keeps one)."""
+    with _video_run(path, spec, side, model_name, outputs) as run:
+        info = run.source.info
+        processes = 0 if estimator is not None else analyze_pose_processes(workers)
+        with open_backend(model_path, "ordered", (info.height, info.width, 3),
+                          processes, warm, estimator) as backend:
+            items = ((p.frame.image, p.pose) for p in backend.poses(run.decode))
+            return _run(run.session, _checked(items, run.source, run.session), outputs,
+                        run.writer, progress, info.frame_count, voice=voice)
 
 
 def _checked(items: Iterable, source: VideoFileSource, session: Session) -> Iterator:
@@ -125,7 +145,7 @@ def analyze_track(path: Path, spec: ExerciseSpec, *, side: str | None,
 
     track = PoseTrack.load(path)
     if source is not None and outputs.video:
-        return _replay_on_video(source, track, spec, side, outputs, progress)
+        return _replay_on_video(source, track, spec, side, outputs, progress, voice)
     session = Session(spec, Engine(spec, side), str(source or path),
                       str(track.meta.get("model", "pose-track")), "analyze", side,
                       track.fps, track.width, track.height,
@@ -137,23 +157,13 @@ def analyze_track(path: Path, spec: ExerciseSpec, *, side: str | None,
 
 
 def _replay_on_video(path: Path, track: PoseTrack, spec: ExerciseSpec, side: str | None,
-                     outputs: SessionOutputs, progress: Progress | None) -> AnalyzeResult:
+                     outputs: SessionOutputs, progress: Progress | None,
+                     voice: Voice | None) -> AnalyzeResult:
     """A saved track's poses drawn on its own video's frames: the annotated video again
     without the model (frames past the end of the track have no pose and are not drawn)."""
-    source = VideoFileSource(path)
-    info = source.info
-    session = Session(spec, Engine(spec, side), str(path),
-                      str(track.meta.get("model", "pose-track")), "analyze", side,
-                      info.fps, info.width, info.height,
-                      poses=[] if outputs.pose else None)
-    decode = Stage(source, maxsize=4, name="decode")
-    writer = None
-    try:
-        writer = _writer(session, outputs, (info.width, info.height))
-        items = ((frame.image, pose) for frame, pose in zip(decode, track.frames(), strict=False))
-        return _run(session, items, outputs, writer, progress, len(track))
-    finally:
-        if writer is not None:
-            writer.close()
-        decode.stop()
-        source.close()
+    model = str(track.meta.get("model", "pose-track"))
+    with _video_run(path, spec, side, model, outputs) as run:
+        items = ((frame.image, pose)
+                 for frame, pose in zip(run.decode, track.frames(), strict=False))
+        return _run(run.session, items, outputs, run.writer, progress, len(track),
+                    voice=voice)

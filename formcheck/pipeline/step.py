@@ -3,9 +3,8 @@ and the drawn scene out. Both modes call only this, so they cannot drift apart."
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-import cv2
 import numpy as np
 
 from formcheck.analysis.state import AnalysisState
@@ -16,8 +15,8 @@ from formcheck.pose.smoothing import PoseSmoother
 
 @dataclass
 class FrameStep:
-    """Observe the raw pose (report, saved track), smooth it, analyse it unless paused, and
-    draw on `image` when there is an overlay. `mirrored`: the image is already flipped for a
+    """Observe the raw pose (report, saved track), smooth it, analyse it, and draw the scene
+    from `image` when there is an overlay. `mirrored`: the image is already flipped for a
     selfie view (live on a camera)."""
 
     session: Session
@@ -25,23 +24,19 @@ class FrameStep:
     mirrored: bool = False
     smoother: PoseSmoother = field(default_factory=PoseSmoother)
 
-    def __call__(self, image: np.ndarray | None, pose: PoseFrame, *, paused: bool = False,
-                 fps: float | None = None) -> tuple[AnalysisState | None, np.ndarray | None]:
-        state = None
-        if paused:
-            smooth = self.smoother(pose)
-        else:
-            self.session.observe(pose)
-            smooth = self.smoother(pose)
-            state = self.session.engine.update(smooth)
+    def __call__(self, image: np.ndarray | None, pose: PoseFrame, *, fps: float | None = None,
+                 size: tuple[int, int] | None = None, notice: str | None = None,
+                 set_number: int | None = None
+                 ) -> tuple[AnalysisState | None, np.ndarray | None]:
+        """`size`: the screen's (the scene is drawn at it); `notice`: a message for the middle
+        of the screen; `set_number`: the set as the person counts them (live keys)."""
+        self.session.observe(pose)
+        smooth = self.smoother(pose)
+        state = self.session.engine.update(smooth)
+        if set_number is not None:
+            state = replace(state, set_count=set_number)
         if self.overlay is None or image is None:
             return state, None
         scene = self.overlay.draw(image, smooth, state, fps,  # type: ignore[attr-defined]
-                                  mirrored=self.mirrored)
-        if paused:
-            cv2.putText(scene, "PAUSED (space to resume)", (20, scene.shape[0] - 30),
-                        cv2.FONT_HERSHEY_SIMPLEX, 1.0, (0, 200, 255), 2)
+                                  mirrored=self.mirrored, size=size, notice=notice)
         return state, scene
-
-    def reset(self) -> None:
-        self.session.engine.reset()

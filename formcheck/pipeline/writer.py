@@ -5,7 +5,11 @@ H.264 (libx264, `ultrafast`) through PyAV: it plays in browsers, where OpenCV's 
 (MPEG-4 Part 2) does not, and costs less CPU a frame than OpenCV's writer, which converts
 colour with a slow generic path and fixes the bitrate at ~60 Mbit/s for 1080p (it ignores
 encoder options). The colour conversion is OpenCV's (SIMD) one. Builds of PyAV without
-libx264 fall back to its MPEG-4 Part 2 encoder."""
+libx264 fall back to its MPEG-4 Part 2 encoder.
+
+A live session's frames come when the model lets them (10-30 a second, unevenly): written
+`timed`, each frame keeps its capture time (millisecond timestamps, variable frame rate), so
+the recording plays at the session's real speed."""
 
 from __future__ import annotations
 
@@ -45,8 +49,12 @@ def _has_encoder(av, name: str) -> bool:
         return False
 
 
+TIMED_BASE = Fraction(1, 1000)  # timed writers' time base: milliseconds
+
+
 class AnnotatedVideoWriter:
-    def __init__(self, path: str | Path, fps: float, size: tuple[int, int]):
+    def __init__(self, path: str | Path, fps: float, size: tuple[int, int],
+                 timed: bool = False):
         import av
 
         self.path = Path(path)
@@ -73,6 +81,8 @@ class AnnotatedVideoWriter:
             # One thread: the other cores are busy with pose inference, and a second
             # encoder thread would only take time from it.
             stream.codec_context.thread_count = 1
+            if timed:
+                stream.codec_context.time_base = stream.time_base = TIMED_BASE
             self._stream = stream
         except Exception as exc:
             if self._out is not None:
@@ -82,6 +92,11 @@ class AnnotatedVideoWriter:
         self._av = av
         self._wraps = True  # see _frame_of
         self.frames = 0
+        self.timed = timed
+        self._t0: float | None = None
+        self._last_pts = -1
+        # the last frame lasts one frame gap (the mp4 takes its length from the packet)
+        self._frame_ticks = max(1, round(1000 / max(fps, 1.0)))
 
     def _frame_of(self, yuv: np.ndarray):
         """Wrap the I420 array as a frame without copying it (half the writer's own cost
@@ -95,16 +110,32 @@ class AnnotatedVideoWriter:
                 self._wraps = False
         return self._av.VideoFrame.from_ndarray(yuv, format="yuv420p")
 
-    def write(self, image: np.ndarray) -> None:
+    def write(self, image: np.ndarray, t_s: float | None = None) -> None:
+        """Add a frame: the next at the constant rate, or (timed) shown from `t_s` seconds
+        (any clock, the first frame's time is the start) until the next frame's."""
         if (image.shape[1], image.shape[0]) != self.size:
             image = cv2.resize(image, self.size)
         w, h = self._even
         yuv = cv2.cvtColor(image[:h, :w], cv2.COLOR_BGR2YUV_I420)
         frame = self._frame_of(yuv)
-        frame.pts = self.frames
-        for packet in self._stream.encode(frame):
-            self._out.mux(packet)
+        if self.timed:
+            if t_s is None:
+                raise ValueError("a timed writer needs each frame's time")
+            if self._t0 is None:
+                self._t0 = t_s
+            # strictly increasing: two frames stamped alike keep their order, 1 ms apart
+            frame.pts = self._last_pts = max(round((t_s - self._t0) * 1000), self._last_pts + 1)
+            frame.time_base = TIMED_BASE
+        else:
+            frame.pts = self.frames
+        self._mux(self._stream.encode(frame))
         self.frames += 1
+
+    def _mux(self, packets) -> None:
+        for packet in packets:
+            if self.timed:
+                packet.duration = self._frame_ticks
+            self._out.mux(packet)
 
     def close(self, dest: Path | None = None) -> Path:
         """Finish the file and move it into place (also after an interruption): over `path`
@@ -116,8 +147,7 @@ class AnnotatedVideoWriter:
         self._closed = True
         try:
             if self.frames:
-                for packet in self._stream.encode():  # flush the encoder
-                    self._out.mux(packet)
+                self._mux(self._stream.encode())  # flush the encoder
         finally:
             self._out.close()
         if not self.frames:
@@ -159,8 +189,8 @@ class VideoOutput:
     was not written."""
 
     def __init__(self, path: Path, fps: float, size: tuple[int, int], maxsize: int,
-                 ending) -> None:
-        self.writer = AnnotatedVideoWriter(path, fps, size)
+                 ending, timed: bool = False) -> None:
+        self.writer = AnnotatedVideoWriter(path, fps, size, timed=timed)
         self._ending = ending
         self._delay = float(os.environ.get(ENCODE_DELAY_ENV) or 0)
         self._left_out = 0
@@ -169,20 +199,21 @@ class VideoOutput:
         self.error: str | None = None
         self._sink = Sink(self._write, maxsize=maxsize, name="encode")
 
-    def _write(self, image: np.ndarray) -> None:
+    def _write(self, item: tuple[np.ndarray, float | None]) -> None:
         if self._ending.hurry.is_set():
             self._left_out += 1
             return
-        self.writer.write(image)
+        self.writer.write(*item)
         if self._delay:
             if self.writer.frames == 1:
                 print(f"formcheck: {ENCODING_MARK}", file=sys.stderr, flush=True)
             time.sleep(self._delay)
 
-    def put(self, scene: np.ndarray | None) -> None:
+    def put(self, scene: np.ndarray | None, t_s: float | None = None) -> None:
+        """`t_s`: the scene's capture time (needed when `timed`: see AnnotatedVideoWriter)."""
         if scene is not None and self._sink.error is None:  # a failed video keeps no scene
             with contextlib.suppress(Exception):  # the encoder's failure, said by finish
-                self._sink.put(scene)
+                self._sink.put((scene, t_s))
 
     def finish(self, complete: bool = True) -> Path | None:
         """Drain the encoder and move the file into place; `complete` False (the analysis

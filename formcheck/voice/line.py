@@ -5,7 +5,9 @@
   waiting (only the latest number is worth saying).
 - At most one cue waits; a newer cue replaces it. A waiting phrase with a topic is dropped
   when its topic is no longer true, and one being spoken is cut then.
-- Events (set done, rest, switch sides) wait their turn in order and are never dropped.
+- Events (set done, rest, switch sides) wait their turn in order and are never dropped: one
+  cut by a count as it starts (the last rep of a set is counted in the frame that ends the
+  set) is said whole after it.
 """
 
 from __future__ import annotations
@@ -110,8 +112,11 @@ class VoiceLine:
         return urgent_waiting and say.kind not in URGENT
 
     def _cut(self, t: float) -> Cut:
-        assert self.playing is not None
-        self.playing.end_s, self.playing.cut = t, True
+        playing = self.playing
+        assert playing is not None
+        if playing.say.kind == "event" and t <= playing.start_s:
+            self._events.insert(0, playing.say)  # not heard yet: its turn comes again
+        playing.end_s, playing.cut = t, True
         self.playing = None
         return Cut(t)
 
