@@ -172,6 +172,47 @@ def test_hold_timer_uses_frame_time_and_debounces():
     assert abs(events[0].hold_s - 6.0) < 0.05
 
 
+def test_hold_timer_starts_once_the_key_has_settled():
+    """A front thigh swinging up through the limits (45-135) to 106, back to 95 and held: the
+    hold starts where it settled within `settle` of the held value, not where it crossed 45;
+    without `settle` the start is when the limits were first met."""
+    ts, vs = _signal([(1.0, 10, 10), (0.3, 10, 106), (0.3, 106, 95), (6.0, 95, 95)])
+    starts = []
+    for settle in (10.0, None):
+        timer = HoldTimer(enter_s=1.0, exit_s=1.0, settle=settle)
+        for t, v in zip(ts, vs, strict=True):
+            timer.update(t, 45 <= v <= 135, 40 <= v <= 140, v)
+        e = timer.finish()
+        assert e is not None
+        starts.append(e.start_s)
+    crossed = ts[np.argmax(vs >= 45)]
+    back_within = ts[(ts > 1.3) & (vs <= 105)][0]  # on the way back from the 106 overshoot
+    assert starts == [back_within, crossed]
+    assert 1.3 < back_within < 1.6 and crossed < 1.2
+
+
+def test_hold_timer_waits_for_every_measure_to_settle():
+    """The body line is straight at once but the knees are still straightening (130 -> 176
+    over 0.5 s, in range from 155): the plank starts when they are done, within `settle` of
+    their held value, not when they reached the range."""
+    timer = HoldTimer(enter_s=0.5, exit_s=1.5, settle=10.0)
+    for i in range(90):
+        t = i / 30
+        knee = 130 + 46 * min(t / 0.5, 1.0)
+        timer.update(t, knee >= 155, knee >= 150, (175.0, knee))
+    e = timer.finish()
+    assert e is not None
+    assert e.start_s == pytest.approx(0.4, abs=1 / 30)  # knee 166.8, 9.2 from 176
+
+
+def test_hold_timer_settle_ignores_unmeasured_frames():
+    timer = HoldTimer(enter_s=0.5, exit_s=0.7, settle=10.0)
+    for i in range(60):
+        timer.update(i / 30, True, True, math.nan if i < 15 else 170.0)
+    e = timer.finish()
+    assert e is not None and e.start_s == 0.0  # nothing says it was still moving
+
+
 def test_hold_timer_finish_closes_a_running_hold():
     timer = HoldTimer(enter_s=0.5, exit_s=0.7)
     for i in range(90):

@@ -31,6 +31,16 @@ WINDOW_S = 180.0  # frames kept for rep/hold records: the longest rep or hold we
 SERIES_DT = 0.1  # report plot resolution
 REPEAT_GAP_S = 10.0  # a small rep repeated within this long counts (see Engine._on_rep)
 SIMILAR_RANGE = 0.6  # ... if the two ranges are within this ratio of each other
+# A hold's extra conditions are judged only on landmarks seen at least this well (the usual
+# MediaPipe presence cut, as the overlay draws them): a limb the model guesses (far from the
+# camera, end-on, backlit) neither blocks nor ends a hold its key measure shows.
+HOLD_ALSO_MIN_VIS = 0.5
+# A hold starts once the measures it is judged on have settled within this many exit margins
+# of their held values (HoldTimer settle).
+SETTLE_MARGINS = 2.0
+# A hold goes on through this long with no pose found (the model losing a backlit or occluded
+# person who stays put) when the position is seen again after; leaving it is seen, not unseen.
+UNSEEN_S = 3.0
 
 
 def _span(ev: RepEvent) -> float:
@@ -56,6 +66,9 @@ class Engine:
         self.spec = spec
         self.fixed_side: Side | None = side if side in SIDES else None  # type: ignore[assignment]
         self.measurer = FrameMeasurer(spec, self.fixed_side)
+        # the measures a hold is judged on: its key and its extra conditions
+        self._hold_cols = ([self.measurer.key_index] + [
+            self.measurer.index(m) for m, _, _ in spec.hold.also] if spec.hold else [])
         self.frames = 0
         self.frames_with_person = 0
         self.absences: list[tuple[float, float]] = []  # (left_s, back_s) after first seen
@@ -95,7 +108,9 @@ class Engine:
     def _restart_counting(self) -> None:
         spec = self.spec
         self.counter = RepCounter(spec.rep) if spec.rep else None
-        self.timer = (HoldTimer(spec.hold.enter_s, spec.hold.exit_s) if spec.hold else None)
+        self.timer = (HoldTimer(spec.hold.enter_s, spec.hold.exit_s,
+                                settle=SETTLE_MARGINS * spec.hold.margin, bridge_s=UNSEEN_S)
+                      if spec.hold else None)
         self.cues = CueChooser(spec, self.measurer.names)
         self._pending: RepEvent | None = None  # a small rep waiting to be repeated
         self._phase_start = 0.0
@@ -146,7 +161,8 @@ class Engine:
         if self.counter is not None:
             phase, hold_s = self._count(t, counted_key, placed)
         else:
-            phase, hold_s = self._time_hold(t, values, side, placed)
+            phase, hold_s = self._time_hold(t, self._hold_values(pose, values), side, placed,
+                                            pose.detected)
         self._placed = placed
         if phase != self._phase:
             self._phase, self._phase_start = phase, t
@@ -176,14 +192,20 @@ class Engine:
                 and self.counter.top_since is not None else 0.0)
         return phase, held
 
-    def _time_hold(self, t: float, values: np.ndarray, side: Side | None, placed: bool
-                   ) -> tuple[Phase, float]:
+    def _time_hold(self, t: float, values: np.ndarray, side: Side | None, placed: bool,
+                   pose_found: bool) -> tuple[Phase, float]:
         """Holds: in the position (with hysteresis) or not; the phase and the hold so far."""
         assert self.timer is not None and self.spec.hold is not None
         h = self.spec.hold
-        inside = self._hold_ok(values, side, h.low, h.high, 0.0) if placed else False
-        stay = self._hold_ok(values, side, h.low, h.high, h.margin) if placed else False
-        event = self.timer.update(t, inside, stay)
+        # A frame in the posture counts before the gate's debounce confirms it: the timer has
+        # its own (enter_s, exit_s), and a hold is timed from when the position was taken.
+        posture = placed or self.view.frame_in_position
+        inside = self._hold_ok(values, side, h.low, h.high, 0.0) if posture else False
+        stay = self._hold_ok(values, side, h.low, h.high, h.margin) if posture else False
+        judged = (values[SIDES.index(side), self._hold_cols] if side
+                  else np.full(len(self._hold_cols), np.nan))
+        seen = pose_found and bool(np.isfinite(judged).any())
+        event = self.timer.update(t, inside, stay, [float(v) for v in judged], seen)
         if event:
             self._finish_hold(event)
         phase: Phase = "hold" if self.timer.running else ("rest" if placed else "waiting")
@@ -233,6 +255,22 @@ class Engine:
         if self.spec.rep and self.spec.rep.hold_min_s:
             return self.spec.rep.hold_min_s
         return None
+
+    def _hold_values(self, pose: PoseFrame, values: np.ndarray) -> np.ndarray:
+        """The measures a hold is judged on: its extra conditions (`also`) NaN, so not judged,
+        where a landmark they use is seen with less than HOLD_ALSO_MIN_VIS; the key is read
+        as measured."""
+        if not pose.detected or pose.visibility is None or self.spec.hold is None:
+            return values
+        out = values.copy()
+        for si, s in enumerate(SIDES):
+            pts = Points(pose.pixels, pose.visibility, s)
+            for name, _, _ in self.spec.hold.also:
+                mi = self.measurer.index(name)
+                idx = [pts.index(n) for n in self.spec.measures[name].points]
+                if any(i is not None and pose.visibility[i] < HOLD_ALSO_MIN_VIS for i in idx):
+                    out[si, mi] = math.nan
+        return out
 
     def _hold_ok(self, values: np.ndarray, side: Side | None, low: float, high: float,
                  margin: float) -> bool:
@@ -313,7 +351,9 @@ class Engine:
             key=self.spec.key, frames=self.frames, frames_with_person=self.frames_with_person,
             unmeasured_s=self._unmeasured_s, not_judged=self.not_judged,
             records=len(self.reps) if self.counter is not None else len(self.holds),
-            absences=self.absences, multi_person=multi_person)
+            absences=self.absences, multi_person=multi_person,
+            held_through=sum(any(h.start_s <= a and b <= h.end_s for h in self.holds)
+                             for a, b in self.absences))
         return EngineResult(self.reps, self.holds, self.series, self.sides.side or "unknown",
                             session_notes(facts, self.view), self.frames,
                             self.frames_with_person, dict(self.view.cue_seconds))

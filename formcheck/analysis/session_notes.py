@@ -18,6 +18,7 @@ class SessionFacts:
     records: int  # reps (or holds) recorded
     absences: list[tuple[float, float]]  # (left_s, back_s)
     multi_person: bool = False
+    held_through: int = 0  # absences a hold was timed through (in position before and after)
 
 
 def session_notes(f: SessionFacts, v: ViewCheck) -> list[str]:
@@ -50,8 +51,11 @@ def session_notes(f: SessionFacts, v: ViewCheck) -> list[str]:
     if f.absences:
         gone = sum(b - a for a, b in f.absences)
         times = ", ".join(f"{a:.1f}-{b:.1f} s" for a, b in f.absences[:5])
+        after = ("nothing was counted meanwhile" if not f.held_through else
+                 f"a hold was timed through {f.held_through} of them (the position was the "
+                 "same before and after)")
         notes.append(f"the person left the view {len(f.absences)} time(s) "
-                     f"({times}; {gone:.0f} s in all); nothing was counted meanwhile")
+                     f"({times}; {gone:.0f} s in all); {after}")
     if f.multi_person:
         notes.append("more than one person was in view; followed the one who started")
     return notes

@@ -157,6 +157,7 @@ class ViewCheck:
         self._last_t: float | None = None
         self._seen_out_at: float | None = None  # last frame with a person not in position
         self.dt = 0.0  # time since the previous update (capped at 1 s: a gap is not time spent)
+        self.frame_in_position = False  # this frame's verdict, before the debounce
 
     @property
     def ok(self) -> bool:
@@ -178,6 +179,7 @@ class ViewCheck:
         """Whether the person is in position (the key measure may be counted)."""
         j = judge(pose, self.camera, side, moving)
         t = pose.t_s
+        self.frame_in_position = j.in_position
         if pose.detected and not j.in_position:
             self._seen_out_at = t
         elif not pose.detected and not self.in_position:
