@@ -222,9 +222,8 @@ class RepCounter:
         if back >= END_RETURN:
             return True
         tail = [(t, x) for t, x in self._recent if self._last_t - t <= END_STILL_S]
-        if (back < END_STILL or not self._start_seen() or len(tail) < 3
-                or self._last_t - tail[0][0] < 0.6 * END_STILL_S):
-            return False  # a rep first seen under way must end as clearly as END_RETURN
+        if back < END_STILL or len(tail) < 3 or self._last_t - tail[0][0] < 0.6 * END_STILL_S:
+            return False
         vals = [x for _, x in tail]
         return max(vals) - min(vals) <= self.spec.start_band / 2
 
