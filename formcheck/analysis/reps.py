@@ -30,8 +30,11 @@ END_STILL_S = 0.25
 START_CONFIRM_S = 0.5  # a return short of `start` may still reach it this soon after
 PEAK_HOLD_S = 0.06  # a peak must last this long (3 frames at 30 fps): a glitch does not count
 RETURN_CONFIRM_S = 0.1  # the return must last this long: one glitched frame is not a return
-REST_SEEN_S = 0.5  # a rep begun sooner after the person was first seen had its start unobserved
-FIRST_DESCENT_S = 1.5  # ... and counts only if it reached the top this soon after first sight
+# Where reps start from a named position (`start`: a squat from standing, not held low), a rep
+# begun less than REST_SEEN_S after the person was first seen had its start unobserved, and
+# counts only if it reached the top within FIRST_DESCENT_S of first sight.
+REST_SEEN_S = 0.5
+FIRST_DESCENT_S = 1.5
 SETTLE_S = 0.8  # a descent that settles this long, 40% or more of the way down, ends the rep, even
 # if the person's rest has moved (feet shifted between reps) and the return level is never met
 
@@ -153,7 +156,8 @@ class RepCounter:
             if reached:
                 self.phase, self.top_since = "top", t
                 first = t if self._first_t is None else self._first_t
-                self._held = not self._start_seen() and t - first > FIRST_DESCENT_S
+                self._held = (self.spec.start is not None and not self._start_seen()
+                              and t - first > FIRST_DESCENT_S)
             elif v <= self.rest + s.start_band / 2:
                 self.phase = "rest"  # a small movement: a rep only if repeated (`small`)
                 event = self._small(t)
