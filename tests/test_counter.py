@@ -248,3 +248,20 @@ def test_a_clip_ending_still_two_thirds_of_the_way_down_ends_the_rep():
     c = RepCounter(SPEC)
     feed = list(zip(ts, vs, strict=True)) + [(ts[-1] + u, 178 - 31 * u) for u in lower]
     assert [e for t, v in feed if (e := c.update(t, v))] == [] and c.finish() is None
+
+
+def test_a_squat_first_seen_held_low_is_not_a_rep_when_the_person_stands_up():
+    """First seen part-way down (though above `start`), sinking slowly and pulsing at the
+    bottom for seconds, then standing up: the start was never seen, the person was already
+    holding low, and rising from there is not a squat. Seen standing first, the same is one
+    slow squat with a long hold at the bottom."""
+    spec = RepSpec(key="knee", direction="down", top=120, min_range=35, start=145,
+                   min_duration_s=0.8)
+    low = [(0.6, 155, 138), (1.4, 138, 125)] + [(0.4, 125, 100), (0.4, 100, 125)] * 8 + [
+        (0.4, 125, 100)]
+    ts, vs = _signal([(0.1, 155, 155)] + low + [(0.7, 100, 175), (0.5, 175, 175)])
+    assert _run(ts, vs, spec) == []
+    ts, vs = _signal([(1.5, 175, 175), (0.5, 175, 155)] + low + [(0.7, 100, 175),
+                                                               (0.5, 175, 175)])
+    assert len(_run(ts, vs, spec)) == 1
+

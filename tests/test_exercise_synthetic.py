@@ -5,17 +5,18 @@ time."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import kinematics as k
 import numpy as np
 import pytest
 from test_exercises import analyse
-from views import camera_view
+from views import camera_view, rotation
 
 from formcheck.analysis.exercise import get_exercise
-from formcheck.analysis.view import ViewCheck
-from formcheck.pose.landmarks import LM, PoseTrack
+from formcheck.analysis.view import ViewCheck, judge
+from formcheck.pose.landmarks import LM, PoseFrame, PoseTrack
 from formcheck.report.build import build_report
 
 pytestmark = pytest.mark.slow  # every exercise on synthetic motion: minutes; the full suite
@@ -412,6 +413,35 @@ def test_wrong_posture_asks_to_lie_down_or_stand_up():
     lying, _ = k.reps(k.supine_bridge, 3).render()
     res, states = analyse(lying, "single_leg_rdl")
     assert res.reps == [] and states[-1].cue.code == "stand_up"
+
+
+def _torso_pose(elevation: float, hips_stacked: bool, pitch: float = 0.0) -> PoseFrame:
+    """World landmarks of a torso raised `elevation` degrees from the floor, the pelvis on its
+    side (one hip over the other) or level (kneeling, sitting back), seen by a camera
+    `pitch` degrees above; the image is their front view."""
+    e = math.radians(elevation)
+    half = np.array([0.0, -0.12, 0.0]) if hips_stacked else np.array([0.0, 0.0, 0.12])
+    spine = 0.5 * np.array([-math.cos(e), -math.sin(e), 0.0])
+    world = np.zeros((33, 3))
+    world[[LM.LEFT_HIP, LM.RIGHT_HIP]] = half, -half
+    world[[LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER]] = spine + 1.4 * half, spine - 1.4 * half
+    world = world @ rotation(0.0, pitch).T
+    image = np.column_stack([0.5 + world[:, 0] / 4, 0.5 + world[:, 1] / 4, world[:, 2]])
+    return PoseFrame(0.0, 0, 1280, 720, image=image, world=world, visibility=np.ones(33),
+                     presence=np.ones(33), n_people=1)
+
+
+@pytest.mark.parametrize("pitch", [0.0, 20.0])
+def test_lying_on_the_side_propped_on_an_arm_is_lying(pitch):
+    """The clamshell propped on a forearm lifts the torso to 50-60 degrees: still lying while
+    the pelvis is on its side; the same torso over a level pelvis (kneeling up, sitting back)
+    is not, nor is a torso upright."""
+    camera = get_exercise("clamshell").camera
+    assert judge(_torso_pose(20.0, True, pitch), camera, "left").in_position
+    assert judge(_torso_pose(55.0, True, pitch), camera, "left").in_position
+    level = judge(_torso_pose(55.0, False, pitch), camera, "left")
+    assert not level.in_position and level.cue is not None and level.cue.code == "lie_down"
+    assert not judge(_torso_pose(80.0, True, pitch), camera, "left").in_position
 
 
 def test_feet_out_of_frame_stops_counting_with_a_whole_body_cue():

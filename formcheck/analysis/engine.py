@@ -31,6 +31,7 @@ WINDOW_S = 180.0  # frames kept for rep/hold records: the longest rep or hold we
 SERIES_DT = 0.1  # report plot resolution
 REPEAT_GAP_S = 10.0  # a small rep repeated within this long counts (see Engine._on_rep)
 SIMILAR_RANGE = 0.6  # ... if the two ranges are within this ratio of each other
+STRANDED_S = 0.5  # a rep's side unmeasured this long while the other side is measured: switch
 # A hold's extra conditions are judged only on landmarks seen at least this well (the usual
 # MediaPipe presence cut, as the overlay draws them): a limb the model guesses (far from the
 # camera, end-on, backlit) neither blocks nor ends a hold its key measure shows.
@@ -104,6 +105,7 @@ class Engine:
         self._last_series_t = -math.inf
         self._key_side: Side | None = None
         self._absent_since: float | None = None
+        self._stranded: list[tuple[float, float]] = []  # (t, other side's key) meanwhile
 
     def _restart_counting(self) -> None:
         spec = self.spec
@@ -148,6 +150,11 @@ class Engine:
         side = self._choose_side(pose, values, moving)
         placed = self.view.update(pose, side or "left", moving)
         key, key_side = self.measurer.key(values, side, self._sign)
+        if self._switch_side(t, values, key, side):
+            side = self.sides.switch()
+            key, key_side = self.measurer.key(values, side, self._sign)
+            assert self.counter is not None
+            self.counter.reset()  # the other limb: its own rest
         if (self.counter is not None and self.counter.phase == "rest"
                 and self.spec.side.mode != "per_side"  # there the side follows the key
                 and key_side != self._key_side and self._key_side is not None):
@@ -168,10 +175,43 @@ class Engine:
             self._phase, self._phase_start = phase, t
         return self._state(pose, key, key_side or side, phase, hold_s, placed)
 
+    def _switch_side(self, t: float, values: np.ndarray, key: float, side: Side | None) -> bool:
+        """Limbs that work together: the side's key can no longer be measured while the other
+        side's can, and that side holds still (the near arm hidden after a cut to another
+        view). After STRANDED_S counting moves to the other side, its rest learnt there afresh,
+        which only a limb held still at the start position allows: never once a rep reached its
+        top, and during its start only if the other limb is still where the rep began (a start
+        read across the cut is no rep)."""
+        other = math.nan if side is None else values[1 - SIDES.index(side),
+                                                     self.measurer.key_index]
+        if (self.counter is None or self.counter.phase in ("top", "down") or side is None
+                or self.measurer.per_side or self.spec.side.works != "together"
+                or self.sides.fixed or not math.isnan(key) or math.isnan(other)):
+            self._stranded = []
+            return False
+        assert self.spec.rep is not None
+        self._stranded.append((t, other))
+        while t - self._stranded[0][0] > STRANDED_S:
+            self._stranded.pop(0)
+        seen = [v for _, v in self._stranded]
+        band = self.spec.rep.start_band
+        if t - self._stranded[0][0] < 0.9 * STRANDED_S or max(seen) - min(seen) > band:
+            return False
+        rest = self.counter.rest
+        if self.counter.phase == "up" and rest is not None and abs(
+                self._sign * other - rest) > band:
+            return False  # the other limb is not at the rep's start: the rep is under way
+        self._stranded = []
+        return True
+
     def _choose_side(self, pose: PoseFrame, values: np.ndarray, moving: bool) -> Side | None:
         if isinstance(self.sides, MeasureSideSelector):
             return self.sides.update(pose, moving, tuple(values[:, self._choose_i]))
-        return self.sides.update(pose, locked=moving)
+        # Never over to a side whose key cannot be measured (the hidden arm): no rep there.
+        cur = self.sides.side
+        hidden = cur is not None and math.isnan(
+            values[1 - SIDES.index(cur), self.measurer.key_index])
+        return self.sides.update(pose, locked=moving or hidden)
 
     def _add_to_series(self, t: float, key: float) -> None:
         if t - self._last_series_t >= SERIES_DT:

@@ -106,6 +106,10 @@ class RepSpec:
     # The measure that tells the working leg of a single-leg rep: it reads lowest on that side
     # at the top (a bridge's knee is bent on the leg that works, straight on the free one).
     working_leg: str | None = None
+    # Limbs that move together (push-ups, squats): the other side, where it is seen through
+    # the whole rep, must move at least this fraction of the key side's range; a bend read on
+    # one limb while the other, in plain view, stays still is a tracking error. 0: not checked.
+    both_sides: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -408,7 +412,7 @@ def _has(d: dict, path: tuple[str, ...]) -> bool:
 NON_NEGATIVE = ("min_range", "start_band", "min_duration_s", "hold_band", "hold_min_s",
                 "enter_s", "exit_s", "margin", "min_s")
 POSITIVE = ("max_gap_s", "factor", "max_width", "min_width", "hold_s")
-FRACTIONS = ("return_fraction", "own_range")  # 0..1 (own_range above 0)
+FRACTIONS = ("return_fraction", "own_range", "both_sides")  # 0..1 (own_range above 0)
 COUNTS = {"sets": 100, "reps": 1000, "per_day": 24, "every_n_days": 365}  # 1..this
 
 

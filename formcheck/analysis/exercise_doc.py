@@ -68,6 +68,9 @@ DOCS: dict[str, dict[str, str]] = {
         "start": "reps start from a rest on this side of it (below for up, above for down)",
         "working_leg": "single-leg reps: the measure that reads lowest at the top on the "
                        "working side",
+        "both_sides": "limbs that move together: the other side, where seen through the whole "
+                      "rep, must move at least this fraction of the key side's range (0: not "
+                      "checked)",
     },
     "hold": {
         "key": "the measure that times the hold",

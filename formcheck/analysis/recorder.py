@@ -17,6 +17,7 @@ from formcheck.analysis.state import SIDES, Side
 
 SET_GAP_S = 30.0  # a pause longer than this starts a new set
 SINGLE_LEG_GAP = 30.0  # degrees between the legs' `working_leg` measure: one leg works
+SEEN_THROUGH = 0.8  # `both_sides`: the other side is judged when measured in this share of frames
 
 
 class Recorder:
@@ -74,6 +75,25 @@ class Recorder:
                 return False
         return True
 
+    def both_sides_moved(self, frames: list[Sample], side: Side) -> bool:
+        """With `both_sides`, the other side moved with the key side: its range over the rep
+        is at least that fraction of the key side's. Not judged unless the other side was
+        measured through the rep (in a side view the far limb is mostly hidden)."""
+        assert self.spec.rep is not None
+        need = self.spec.rep.both_sides
+        if not need or not frames:
+            return True
+        col = np.array([f.values[:, self.key_index] for f in frames])  # (n, 2)
+        own, other = col[:, SIDES.index(side)], col[:, 1 - SIDES.index(side)]
+        if np.isfinite(other).mean() < SEEN_THROUGH or np.isfinite(own).sum() < 2:
+            return True
+
+        def spread(v: np.ndarray) -> float:
+            v = v[np.isfinite(v)]
+            return float(np.percentile(v, 95) - np.percentile(v, 5))
+
+        return spread(other) >= need * spread(own)
+
     def rep(self, ev: RepEvent, frames: list[Sample], side: Side, sign: float
             ) -> RepRecord | None:
         """The rep's record, or None when it is not a rep after all (unmeasured, not
@@ -84,6 +104,8 @@ class Recorder:
         key = values[:, self.key_index] if len(values) else np.array([])
         finite = np.isfinite(key)
         if not finite.any() or not self.confirmed(times, values):
+            return None
+        if not self.both_sides_moved(frames, side):
             return None
         # The top is measured from a robust peak, so a one-frame spike doesn't shrink it.
         extreme = float(np.percentile((sign * key)[finite], 95))

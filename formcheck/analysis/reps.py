@@ -30,6 +30,11 @@ END_STILL_S = 0.25
 START_CONFIRM_S = 0.5  # a return short of `start` may still reach it this soon after
 PEAK_HOLD_S = 0.06  # a peak must last this long (3 frames at 30 fps): a glitch does not count
 RETURN_CONFIRM_S = 0.1  # the return must last this long: one glitched frame is not a return
+# Where reps start from a named position (`start`: a squat from standing, not held low), a rep
+# begun less than REST_SEEN_S after the person was first seen had its start unobserved, and
+# counts only if it reached the top within FIRST_DESCENT_S of first sight.
+REST_SEEN_S = 0.5
+FIRST_DESCENT_S = 1.5
 SETTLE_S = 0.8  # a descent that settles this long, 40% or more of the way down, ends the rep, even
 # if the person's rest has moved (feet shifted between reps) and the return level is never met
 
@@ -67,6 +72,8 @@ class RepCounter:
         self._tail: deque[tuple[float, float]] = deque()  # the last PEAK_HOLD_S of samples
         self._recent: deque[tuple[float, float]] = deque()
         self._doubt: tuple[RepEvent, float] | None = None  # a rep and when it returned
+        self._first_t: float | None = None  # the first measured sample since the reset
+        self._held: bool = False  # the rep under way was first seen held part-way: not a rep
 
     @property
     def peak(self) -> float:
@@ -108,6 +115,8 @@ class RepCounter:
                 self._rest(ti, self.sign * vi)
         v = self.sign * value
         self._last_t = t
+        if self._first_t is None:
+            self._first_t = t
         self._prev = v
         self._tail.append((t, v))
         while len(self._tail) > 2 and t - self._tail[1][0] >= PEAK_HOLD_S:
@@ -146,6 +155,9 @@ class RepCounter:
         if self.phase == "up":
             if reached:
                 self.phase, self.top_since = "top", t
+                first = t if self._first_t is None else self._first_t
+                self._held = (self.spec.start is not None and not self._start_seen()
+                              and t - first > FIRST_DESCENT_S)
             elif v <= self.rest + s.start_band / 2:
                 self.phase = "rest"  # a small movement: a rep only if repeated (`small`)
                 event = self._small(t)
@@ -180,6 +192,11 @@ class RepCounter:
             return RepEvent(self._start_t, t, self._natural(self.rest),
                             self._natural(self._peak), small=True)
         return None
+
+    def _start_seen(self) -> bool:
+        """The person was seen at rest before the rep under way began (not first seen already
+        on the way into it)."""
+        return self._first_t is not None and self._start_t - self._first_t >= REST_SEEN_S
 
     def _from_start(self, v: float | None = None) -> bool:
         """The rest (or `v`) lies on the start side of the spec's `start` (when given)."""
@@ -232,12 +249,15 @@ class RepCounter:
         """Back at the start (since `_return_t`): a rep if it lasted long enough."""
         assert self.rest is not None and self._return_t is not None
         end, event = self._return_t, None
-        if end - self._start_t >= self.spec.min_duration_s:
+        # First seen part-way and slow to reach the top: the person was holding low (pulses
+        # at the bottom of a squat), and rising from there is not a rep.
+        if end - self._start_t >= self.spec.min_duration_s and not self._held:
             event = RepEvent(self._start_t, end, self._natural(self.rest),
                              self._natural(self._peak))
             if not self._from_start():  # a rep if the return goes on to the start side
                 self._doubt, event = (event, t), None
         self.phase, self.top_since, self._last_low_t, self._return_t = "rest", None, t, None
+        self._held = False
         self._recent.clear()
         self._rest_buf.clear()
         self._rest_buf.append((t, v))

@@ -31,6 +31,14 @@ class SideSelector:
         vals = [vis[i] for i in idx if i is not None]
         return float(np.mean(vals)) if vals else 0.0
 
+    def switch(self) -> Side | None:
+        """Move to the other side (the chosen one can no longer be measured); it keeps the
+        better score, so only a clear, lasting difference in sight moves back."""
+        if self.side is not None and not self.fixed:
+            self.side = "left" if self.side == "right" else "right"
+            self._score[self.side] = max(self._score.values())
+        return self.side
+
     def update(self, pose: PoseFrame, locked: bool = False) -> Side | None:
         if self.fixed or not pose.detected:
             return self.side

@@ -24,6 +24,11 @@ from formcheck.pose.landmarks import LM, PoseFrame
 SIDE_MAX_WIDTH = 0.45  # shoulder/hip width over torso length: side-on below this
 FRONT_MIN_WIDTH = 0.55  # facing above this
 LYING_MAX_ELEVATION = 40.0
+# Lying on one's side propped on a forearm or hand lifts the torso to ~60 degrees (more seen from
+# above): still lying while the pelvis is on its side, one hip over the other. A standing or
+# kneeling pelvis tilts 10-15 degrees at most, so its hip-to-hip line never reads ON_SIDE_MIN.
+PROPPED_MAX_ELEVATION = 65.0
+ON_SIDE_MIN = 30.0
 # A standing torso reads 90 minus the camera's pitch (45 from a phone on a table looking down).
 UPRIGHT_MIN_ELEVATION = 40.0
 MIN_VIS = 0.3
@@ -75,6 +80,22 @@ def world_torso_elevation(world: np.ndarray | None, px: np.ndarray) -> float:
     return math.degrees(math.atan2(abs(float(d[1])), math.hypot(float(d[0]), float(d[2]))))
 
 
+def on_side(world: np.ndarray | None) -> bool:
+    """The pelvis turned on its side: the hip-to-hip line (world landmarks) at least ON_SIDE_MIN
+    above the horizontal. Depth noise only flattens it, so it does not fake a side-lying."""
+    if world is None or not np.isfinite(world[[23, 24]]).all():
+        return False
+    d = world[23] - world[24]
+    return math.degrees(math.atan2(abs(float(d[1])), math.hypot(float(d[0]), float(d[2])))
+                        ) >= ON_SIDE_MIN
+
+
+def _lying(elev: float, world: np.ndarray | None) -> bool:
+    """Lying: the torso near horizontal, or lifted (propped on an arm) with the pelvis on its
+    side."""
+    return elev <= LYING_MAX_ELEVATION or (elev <= PROPPED_MAX_ELEVATION and on_side(world))
+
+
 def judge(pose: PoseFrame, camera: CameraSpec, side: str, moving: bool = False
           ) -> ViewJudgement:
     """One frame's verdict (undebounced). The posture is that of the start position, so it is
@@ -84,7 +105,7 @@ def judge(pose: PoseFrame, camera: CameraSpec, side: str, moving: bool = False
         return ViewJudgement(False, CUES["no_person"], math.nan, math.nan, False)
     px = pose.pixels
     wr, elev = width_ratio(px), world_torso_elevation(pose.world, px)
-    if camera.posture == "lying" and elev > LYING_MAX_ELEVATION and not moving:
+    if camera.posture == "lying" and not moving and not _lying(elev, pose.world):
         return ViewJudgement(False, CUES["lie_down"], wr, elev, False)
     if camera.posture == "upright" and elev < UPRIGHT_MIN_ELEVATION and not moving:
         return ViewJudgement(False, CUES["stand_up"], wr, elev, False)
