@@ -14,8 +14,10 @@ import threading
 from collections.abc import Iterator
 
 
-class Interrupted(Exception):
-    """SIGTERM turned into an exception so the session finishes like on Ctrl+C."""
+class Interrupted(BaseException):
+    """SIGTERM turned into an exception so the session finishes like on Ctrl+C. A
+    BaseException like KeyboardInterrupt: no `except Exception` on the way (a library's, a
+    per-exercise handler's) may swallow it and let the run go on as if nothing was asked."""
 
 
 def _say(text: str) -> None:
