@@ -45,13 +45,14 @@ def test_the_window_fills_the_screen_and_the_count_is_big(videos, model_path, tm
     video_w = round(h * 1080 / 1920)  # the portrait clip, fitted to the screen's height
     with virtual_screen(w, h) as env:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "formcheck", "live", "--source", str(videos / CLIP),
+            [sys.executable, "-X", "faulthandler", "-m", "formcheck", "live", "--source",
+             str(videos / CLIP),
              "--exercise", "glute_bridge", "--report", str(tmp_path / "r.json"),
              "--no-history", "--model-path", str(model_path),
              "--source-speed", "0.5"],  # half speed: time to look on a busy machine
             env=env,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        shot, count_h, grab_error = None, 0, None
+        shot, count_h, grab_error, shots, last = None, 0, None, 0, None
         for _ in range(480):  # the model loads, then frames come
             time.sleep(0.25)
             if proc.poll() is not None:
@@ -61,6 +62,7 @@ def test_the_window_fills_the_screen_and_the_count_is_big(videos, model_path, tm
             except OSError as exc:  # the X server busy accepting another client: try again
                 grab_error = exc
                 continue
+            shots, last = shots + 1, image
             count_h = tallest_blob(image[:, video_w + 4:], WHITE)
             if count_h:
                 shot = image
@@ -71,8 +73,12 @@ def test_the_window_fills_the_screen_and_the_count_is_big(videos, model_path, tm
             xdotool(env, "windowfocus", "--sync", window[0])
             xdotool(env, "key", "q")
         out, err = proc.communicate(timeout=90)
-    assert shot is not None, (f"no count on screen (exit {proc.returncode}, last grab error "
-                              f"{grab_error}); stdout: {out[-1000:]}; stderr: {err[-2000:]}")
+    seen = "no screenshot" if last is None else (
+        f"{shots} screenshots, the last lit {np.mean(last.max(axis=2) > 30):.0%}, its panel's "
+        f"brightest pixel {last[:, video_w + 4:].max(axis=(0, 1)).tolist()}")
+    assert shot is not None, (f"no count on screen (exit {proc.returncode}, {seen}, last grab "
+                              f"error {grab_error}, window {geometry!r}); stdout: "
+                              f"{out[-1000:]}; stderr: {err[-2000:]}")
     assert "Position: 0,0" in geometry and f"Geometry: {w}x{h}" in geometry, geometry
     print(f"{w}x{h}: count {count_h} px tall ({count_h / h:.2f} of the window)")
     assert count_h >= h / 8, f"count {count_h} px tall on a {w}x{h} screen"

@@ -334,6 +334,32 @@ def test_espeak_says_a_count_in_a_short_phrase_that_starts_with_its_sound():
     assert len(engine.synth("Lift your hips higher")) > 2 * len(pcm)
 
 
+ENGINES_ON_THREADS = """
+import threading
+from formcheck.voice.engine import EspeakEngine
+silent = []
+def session():  # what each session's speech thread does: make an engine, say the phrases
+    engine = EspeakEngine()
+    silent.extend(w for w in ("7", "set done", "go") if len(engine.synth(w)) == 0)
+for _ in range(10):
+    threads = [threading.Thread(target=session) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+print(len(silent))
+"""
+
+
+def test_engines_made_and_used_on_many_threads_at_once_all_speak():
+    """eSpeak crashed (or said nothing) when a second engine initialised it again while the
+    speech thread of an earlier session was speaking; in a child so a crash fails the test."""
+    done = subprocess.run([sys.executable, "-c", ENGINES_ON_THREADS], capture_output=True,
+                          text=True, timeout=240)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["0"]
+
+
 def test_no_engine_means_one_note_and_no_voice(capsys, tmp_path):
     def broken():
         raise EngineUnavailable("no speech engine: install espeakng-loader")

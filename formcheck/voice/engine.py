@@ -5,13 +5,15 @@ network), says a number in a few milliseconds, and the `espeakng-loader` wheel b
 library and its voice data, so `pip install formcheck` alone brings speech on Linux, macOS
 and Windows. A system libespeak-ng (Debian's `libespeak-ng1`) is used when the wheel is absent.
 
-The library keeps global state (voice, rate, where audio goes): every call holds one lock,
-and each synthesis points the audio at its own engine first."""
+The library is process-global (voice, rate, where audio goes) and crashes when initialised a
+second time while in use: a process loads and initialises it once (`_library`), every call
+holds its lock, and each engine sets its voice and rate before it speaks."""
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import threading
 from dataclasses import dataclass
 
@@ -25,7 +27,6 @@ RATE_WPM = 190  # a little quicker than espeak's 175: counts stay short
 
 _SynthCallback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int,
                                   ctypes.c_void_p)
-_LOCK = threading.Lock()  # the library is process-global
 
 
 class EngineUnavailable(Exception):
@@ -51,12 +52,14 @@ def find_library() -> LibraryPaths:
     return LibraryPaths(espeakng_loader.get_library_path(), espeakng_loader.get_data_path())
 
 
-class EspeakEngine:
-    """synth(text) -> mono int16 PCM at `rate` Hz."""
+class SynthFailed(Exception):
+    """eSpeak refused a phrase (its status code says why)."""
 
-    def __init__(self, paths: LibraryPaths | None = None, voice: str = "en",
-                 words_per_minute: int = RATE_WPM):
-        paths = paths or find_library()
+
+class _Library:
+    """The one initialised libespeak-ng of this process."""
+
+    def __init__(self, paths: LibraryPaths):
         try:
             lib = ctypes.CDLL(paths.library)
         except OSError as exc:
@@ -68,18 +71,16 @@ class EspeakEngine:
         lib.espeak_Synth.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint,
                                      ctypes.c_int, ctypes.c_uint, ctypes.c_uint,
                                      ctypes.c_void_p, ctypes.c_void_p]
+        self.lock = threading.Lock()
         self._lib = lib
         self._chunks: list[np.ndarray] = []
-        self._callback = _SynthCallback(self._collect)  # kept alive as long as the engine
-        with _LOCK:
-            rate = lib.espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 0,
-                                         paths.data.encode() if paths.data else None, 0)
-            if rate <= 0:
-                raise EngineUnavailable("the speech engine did not start (no voice data?)")
-            if lib.espeak_SetVoiceByName(voice.encode()) != 0:
-                raise EngineUnavailable(f"the speech engine has no voice {voice!r}")
-            lib.espeak_SetParameter(PARAM_RATE, words_per_minute, 0)
-            lib.espeak_SetSynthCallback(self._callback)
+        self._callback = _SynthCallback(self._collect)  # lives as long as the library
+        self._settings: tuple[str, int] | None = None
+        rate = lib.espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 0,
+                                     paths.data.encode() if paths.data else None, 0)
+        if rate <= 0:
+            raise EngineUnavailable("the speech engine did not start (no voice data?)")
+        lib.espeak_SetSynthCallback(self._callback)
         self.rate = int(rate)
 
     def _collect(self, wav, n: int, events) -> int:  # noqa: ARG002
@@ -87,16 +88,59 @@ class EspeakEngine:
             self._chunks.append(np.ctypeslib.as_array(wav, shape=(n,)).copy())
         return 0  # go on
 
+    def use(self, voice: str, words_per_minute: int) -> None:
+        """Voice and rate for the next phrases; call holding `lock`."""
+        if self._settings == (voice, words_per_minute):
+            return
+        if self._lib.espeak_SetVoiceByName(voice.encode()) != 0:
+            raise EngineUnavailable(f"the speech engine has no voice {voice!r}")
+        self._lib.espeak_SetParameter(PARAM_RATE, words_per_minute, 0)
+        self._settings = (voice, words_per_minute)
+
     def synth(self, text: str) -> np.ndarray:
+        """Call holding `lock`."""
         data = text.encode("utf-8")
-        with _LOCK:
-            self._chunks = []
-            self._lib.espeak_SetSynthCallback(self._callback)  # ours, if another engine took it
-            self._lib.espeak_Synth(data, len(data) + 1, 0, POS_CHARACTER, 0, CHARS_UTF8,
-                                   None, None)
-            chunks, self._chunks = self._chunks, []
-        pcm = np.concatenate(chunks) if chunks else np.zeros(0, np.int16)
-        return _trim(pcm.astype(np.int16, copy=False), self.rate)
+        self._chunks = []
+        status = self._lib.espeak_Synth(data, len(data) + 1, 0, POS_CHARACTER, 0, CHARS_UTF8,
+                                        None, None)
+        chunks, self._chunks = self._chunks, []
+        if status != 0:
+            raise SynthFailed(f"espeak_Synth returned {status} for {text!r}")
+        return np.concatenate(chunks).astype(np.int16, copy=False) if chunks else \
+            np.zeros(0, np.int16)
+
+
+_LOADING = threading.Lock()
+
+
+@functools.cache
+def _loaded(paths: LibraryPaths) -> _Library:
+    return _Library(paths)
+
+
+def _library(paths: LibraryPaths) -> _Library:
+    """One per library file for the whole process, made by one thread: initialising eSpeak
+    again, or from two threads at once, crashes it."""
+    with _LOADING:
+        return _loaded(paths)
+
+
+class EspeakEngine:
+    """synth(text) -> mono int16 PCM at `rate` Hz."""
+
+    def __init__(self, paths: LibraryPaths | None = None, voice: str = "en",
+                 words_per_minute: int = RATE_WPM):
+        self._lib = _library(paths or find_library())
+        self._voice = (voice, words_per_minute)
+        with self._lib.lock:
+            self._lib.use(*self._voice)
+        self.rate = self._lib.rate
+
+    def synth(self, text: str) -> np.ndarray:
+        with self._lib.lock:
+            self._lib.use(*self._voice)
+            pcm = self._lib.synth(text)
+        return _trim(pcm, self.rate)
 
 
 def _trim(pcm: np.ndarray, rate: int, floor: int = 200) -> np.ndarray:
