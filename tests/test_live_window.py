@@ -34,6 +34,10 @@ def tallest_blob(image: np.ndarray, color) -> int:
     return int(stats[1:, cv2.CC_STAT_HEIGHT].max()) if n > 1 else 0
 
 
+def native_log(folder) -> str:
+    return " | ".join(p.read_text(errors="replace")[-3000:] for p in folder.glob("*.log"))
+
+
 def xdotool(env, *args: str) -> str:
     return subprocess.run(["xdotool", *args], env=env, capture_output=True, text=True).stdout
 
@@ -43,7 +47,9 @@ def test_the_window_fills_the_screen_and_the_count_is_big(videos, model_path, tm
                                                           screen):
     w, h = screen
     video_w = round(h * 1080 / 1920)  # the portrait clip, fitted to the screen's height
+    logs = tmp_path / "logs"  # the native log (Qt, X, OpenCV) of the run, told on failure
     with virtual_screen(w, h) as env:
+        env = {**env, "FORMCHECK_LOG_DIR": str(logs)}
         proc = subprocess.Popen(
             [sys.executable, "-X", "faulthandler", "-m", "formcheck", "live", "--source",
              str(videos / CLIP),
@@ -78,7 +84,8 @@ def test_the_window_fills_the_screen_and_the_count_is_big(videos, model_path, tm
         f"brightest pixel {last[:, video_w + 4:].max(axis=(0, 1)).tolist()}")
     assert shot is not None, (f"no count on screen (exit {proc.returncode}, {seen}, last grab "
                               f"error {grab_error}, window {geometry!r}); stdout: "
-                              f"{out[-1000:]}; stderr: {err[-2000:]}")
+                              f"{out[-1000:]}; stderr: {err[-2000:]}; native log: "
+                              f"{native_log(logs)}")
     assert "Position: 0,0" in geometry and f"Geometry: {w}x{h}" in geometry, geometry
     print(f"{w}x{h}: count {count_h} px tall ({count_h / h:.2f} of the window)")
     assert count_h >= h / 8, f"count {count_h} px tall on a {w}x{h} screen"
