@@ -219,17 +219,23 @@ class Engine:
         lifted, the key is read on the working leg, whichever is better seen (the free leg's
         hip bends as it lifts: no bridge there); with both feet down, on the chosen side. The
         choice is kept through a rep and released once the person is back at rest, so
-        alternating legs each count on their own leg; or, with both feet down again, once that
-        leg can no longer be measured (the hips move together: the chosen side sees the rest of
-        the rep)."""
+        alternating legs each count on their own leg. Where that leg can no longer be measured
+        with both feet down again, or on the way down, the other leg reads the rest of the rep
+        (the pelvis is one piece: it shows the return as well)."""
         if self._leg_col is None or side is None:
             return side
         leg = working_leg(*values[:, self._leg_col])
         held = self._key_side
         if self.counter is not None and self.counter.phase != "rest" and held:
-            if leg is not None or math.isfinite(values[SIDES.index(held),
-                                                       self.measurer.key_index]):
+            k = self.measurer.key_index
+            if math.isfinite(values[SIDES.index(held), k]) or (
+                    leg is not None and self.counter.phase != "down"):
+                return held  # unseen a moment at the top or on the way up: max_gap_s decides
+            other: Side = "left" if held == "right" else "right"
+            if not math.isfinite(values[SIDES.index(other), k]):
                 return held
+            self._by_leg = False
+            return other
         self._by_leg = leg is not None
         return leg or side
 
