@@ -166,7 +166,7 @@ class Engine:
                 and self.spec.side.mode != "per_side"  # there the side follows the key
                 and key_side != self._key_side and self._key_side is not None):
             if key_side is not None and (by_leg or self._by_leg):
-                self.counter.new_limb(key_side, self._limb_history(key_side, t))
+                self.counter.new_limb(self._key_side, key_side, self._limb_history(key_side, t))
             else:
                 self.counter.reset()  # another limb: its own rest (and a swing's direction)
         self._key_side = key_side
@@ -392,13 +392,13 @@ class Engine:
         person repeats it: the next rep, small or full, of a similar range within
         REPEAT_GAP_S makes both count. A lone small movement never does. In single-leg work
         each leg's reps are compared with that leg's own (legs may alternate)."""
-        limb = self._key_side if self._leg_col is not None else None
+        frames = self.samples.between(ev.start_s, ev.end_s)
+        side = self.recorder.rep_side(frames, self._sign, self.sides.side)
+        limb = side if self._leg_col is not None else None
         pending = self._pending.pop(limb, None)
         similar = pending is not None and ev.start_s - pending.end_s <= REPEAT_GAP_S and (
             SIMILAR_RANGE <= _span(ev) / max(_span(pending), 1e-9) <= 1 / SIMILAR_RANGE)
         if ev.small and not similar:
-            frames = self.samples.between(ev.start_s, ev.end_s)
-            side = self.recorder.rep_side(frames, self._sign, self.sides.side)
             if self.recorder.confirmed(*side_arrays(frames, side)):
                 self._pending[limb] = ev
             return
