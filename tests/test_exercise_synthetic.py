@@ -524,6 +524,35 @@ def test_alternating_single_leg_bridges_count_each_rep_with_its_leg():
         assert [r.leg for r in res.reps] == want
 
 
+def _rest_knee_bend() -> float:
+    """The knee's bend of a bridge at rest, as `_bridge` takes it (free_knee): a free leg
+    bent this much at rest lies exactly on the working one, both feet on the floor."""
+    px = next(iter(k.reps(k.supine_bridge, 1).render()[0].frames())).pixels
+    thigh = px[LM.RIGHT_KNEE] - px[LM.RIGHT_HIP]
+    shin = px[LM.RIGHT_ANKLE] - px[LM.RIGHT_KNEE]
+    return math.degrees(math.atan2(shin[1], shin[0]) - math.atan2(thigh[1], thigh[0]))
+
+
+def test_alternating_single_leg_bridges_with_both_feet_down_between_reps():
+    # Legs taking turns as people do them: both feet down between reps, the free leg raised
+    # high for each rep (its hip bent, no bridge on it). The key follows the working leg and is
+    # released at rest: when the better-seen leg is the free one, the other leg's rep counts,
+    # and the free leg coming down is no rep. From the side, mirrored, turned and looking down.
+    sides = ["right", "left", "right", "left"]
+    track, truth = k.reps(k.supine_bridge, 4, rest={"free_knee": _rest_knee_bend()},
+                          top={"free_drop": -60.0, "free_knee": 40.0},
+                          common={"single_leg": True},
+                          per_rep={i: {"all": {"side": s}} for i, s in enumerate(sides)}).render()
+    for view, want in ((track, sides), (k.mirror(track), [_OTHER[s] for s in sides]),
+                       (camera_view(track, 45), sides), (camera_view(track, 60), sides),
+                       (camera_view(track, 30, 20), sides)):
+        res, _ = analyse(view, "glute_bridge")
+        assert [r.leg for r in res.reps] == want
+        assert [r.side for r in res.reps] == want  # the key was read on the working leg
+        assert all(r.start_s <= t.top <= r.end_s for r, t in zip(res.reps, truth.reps,
+                                                                 strict=True))
+
+
 def test_a_free_leg_drawn_up_is_told_from_the_working_one():
     # Heel bridges with the free leg drawn up, its knee bent about as much as the working
     # one: the working shin slopes down to the floor, the free one does not.

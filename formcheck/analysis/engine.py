@@ -19,10 +19,10 @@ from formcheck.analysis.holds import HoldEvent, HoldTimer
 from formcheck.analysis.measures import Points
 from formcheck.analysis.recorder import Recorder
 from formcheck.analysis.records import HoldRecord, RepRecord, Series
-from formcheck.analysis.reps import RepCounter, RepEvent
+from formcheck.analysis.reps import REST_WINDOW_S, RepCounter, RepEvent
 from formcheck.analysis.samples import Sample, SampleWindow, side_arrays
 from formcheck.analysis.session_notes import SessionFacts, session_notes
-from formcheck.analysis.side import MeasureSideSelector, SideSelector
+from formcheck.analysis.side import MeasureSideSelector, SideSelector, working_leg
 from formcheck.analysis.state import SIDES, AnalysisState, Cue, Phase, Side
 from formcheck.analysis.view import ViewCheck
 from formcheck.pose.landmarks import PoseFrame
@@ -67,6 +67,10 @@ class Engine:
         self.spec = spec
         self.fixed_side: Side | None = side if side in SIDES else None  # type: ignore[assignment]
         self.measurer = FrameMeasurer(spec, self.fixed_side)
+        # single-leg work: the measure that tells the working leg from the free one
+        self._leg_col = (self.measurer.index(spec.rep.working_leg)
+                         if spec.rep and spec.rep.working_leg and self.fixed_side is None
+                         and not self.measurer.per_side else None)
         # the measures a hold is judged on: its key and its extra conditions
         self._hold_cols = ([self.measurer.key_index] + [
             self.measurer.index(m) for m, _, _ in spec.hold.also] if spec.hold else [])
@@ -104,6 +108,7 @@ class Engine:
         self.series = Series(name=spec.key)
         self._last_series_t = -math.inf
         self._key_side: Side | None = None
+        self._by_leg = False  # the key is read on the working leg of a single-leg stance
         self._absent_since: float | None = None
         self._stranded: list[tuple[float, float]] = []  # (t, other side's key) meanwhile
 
@@ -114,7 +119,8 @@ class Engine:
                                 settle=SETTLE_MARGINS * spec.hold.margin, bridge_s=UNSEEN_S)
                       if spec.hold else None)
         self.cues = CueChooser(spec, self.measurer.names)
-        self._pending: RepEvent | None = None  # a small rep waiting to be repeated
+        # a small rep waiting to be repeated, per leg in single-leg work (else one, under None)
+        self._pending: dict[Side | None, RepEvent] = {}
         self._phase_start = 0.0
         self._phase: Phase = "waiting"
 
@@ -149,16 +155,20 @@ class Engine:
         values = self.measurer.measure(pose)
         side = self._choose_side(pose, values, moving)
         placed = self.view.update(pose, side or "left", moving)
-        key, key_side = self.measurer.key(values, side, self._sign)
-        if self._switch_side(t, values, key, side):
+        by_leg = self._by_leg
+        key, key_side = self.measurer.key(values, self._key_leg(values, side), self._sign)
+        if self._switch_side(t, values, key, key_side):
             side = self.sides.switch()
-            key, key_side = self.measurer.key(values, side, self._sign)
+            key, key_side = self.measurer.key(values, self._key_leg(values, side), self._sign)
             assert self.counter is not None
             self.counter.reset()  # the other limb: its own rest
         if (self.counter is not None and self.counter.phase == "rest"
                 and self.spec.side.mode != "per_side"  # there the side follows the key
                 and key_side != self._key_side and self._key_side is not None):
-            self.counter.reset()  # another limb: its own rest (and a swing's own direction)
+            if key_side is not None and (by_leg or self._by_leg):
+                self.counter.new_limb(self._key_side, key_side, self._limb_history(key_side, t))
+            else:
+                self.counter.reset()  # another limb: its own rest (and a swing's direction)
         self._key_side = key_side
         counted_key = key if placed else math.nan
         if placed and math.isnan(key):
@@ -185,7 +195,7 @@ class Engine:
         other = math.nan if side is None else values[1 - SIDES.index(side),
                                                      self.measurer.key_index]
         if (self.counter is None or self.counter.phase in ("top", "down") or side is None
-                or self.measurer.per_side or self.spec.side.works != "together"
+                or self.measurer.per_side or self.spec.side.works != "together" or self._by_leg
                 or self.sides.fixed or not math.isnan(key) or math.isnan(other)):
             self._stranded = []
             return False
@@ -203,6 +213,43 @@ class Engine:
             return False  # the other limb is not at the rep's start: the rep is under way
         self._stranded = []
         return True
+
+    def _key_leg(self, values: np.ndarray, side: Side | None) -> Side | None:
+        """Single-leg work (RepSpec.working_leg): while one foot is down and the other leg
+        lifted, the key is read on the working leg, whichever is better seen (the free leg's
+        hip bends as it lifts: no bridge there); with both feet down, on the chosen side. The
+        choice is kept through a rep and released once the person is back at rest, so
+        alternating legs each count on their own leg. Where that leg can no longer be measured
+        with both feet down again, or on the way down, the other leg reads the rest of the rep
+        (the pelvis is one piece: it shows the return as well)."""
+        if self._leg_col is None or side is None:
+            return side
+        leg = working_leg(*values[:, self._leg_col])
+        held = self._key_side
+        if self.counter is not None and self.counter.phase != "rest" and held:
+            k = self.measurer.key_index
+            if math.isfinite(values[SIDES.index(held), k]) or (
+                    leg is not None and self.counter.phase != "down"):
+                return held  # unseen a moment at the top or on the way up: max_gap_s decides
+            other: Side = "left" if held == "right" else "right"
+            if not math.isfinite(values[SIDES.index(other), k]):
+                return held
+            self._by_leg = False
+            return other
+        self._by_leg = leg is not None
+        return leg or side
+
+    def _limb_history(self, side: Side, t: float) -> list[tuple[float, float]]:
+        """The key on `side` over the last REST_WINDOW_S, where that leg was not the free
+        one of a single-leg stance: where its rest is learnt."""
+        i, k, col = SIDES.index(side), self.measurer.key_index, self._leg_col
+        out = []
+        for s in self.samples.between(t - REST_WINDOW_S, t):
+            if col is not None and working_leg(*s.values[:, col]) not in (None, side):
+                continue
+            if math.isfinite(s.values[i, k]):
+                out.append((s.t, float(s.values[i, k])))
+        return out
 
     def _choose_side(self, pose: PoseFrame, values: np.ndarray, moving: bool) -> Side | None:
         if isinstance(self.sides, MeasureSideSelector):
@@ -343,14 +390,17 @@ class Engine:
     def _on_rep(self, ev: RepEvent) -> None:
         """A full rep is recorded at once; a small one (short of min_range) only when the
         person repeats it: the next rep, small or full, of a similar range within
-        REPEAT_GAP_S makes both count. A lone small movement never does."""
-        pending, self._pending = self._pending, None
+        REPEAT_GAP_S makes both count. A lone small movement never does. In single-leg work
+        each leg's reps are compared with that leg's own (legs may alternate)."""
+        frames = self.samples.between(ev.start_s, ev.end_s)
+        side = self.recorder.rep_side(frames, self._sign, self.sides.side)
+        limb = side if self._leg_col is not None else None
+        pending = self._pending.pop(limb, None)
         similar = pending is not None and ev.start_s - pending.end_s <= REPEAT_GAP_S and (
             SIMILAR_RANGE <= _span(ev) / max(_span(pending), 1e-9) <= 1 / SIMILAR_RANGE)
         if ev.small and not similar:
-            frames = self.samples.between(ev.start_s, ev.end_s)
-            side = self.recorder.rep_side(frames, self._sign, self.sides.side)
-            self._pending = ev if self.recorder.confirmed(*side_arrays(frames, side)) else None
+            if self.recorder.confirmed(*side_arrays(frames, side)):
+                self._pending[limb] = ev
             return
         if similar and pending is not None:
             self._finish_rep(pending)

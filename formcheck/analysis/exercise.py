@@ -104,7 +104,8 @@ class RepSpec:
     # pulses at the bottom of a squat held low are not squats.
     start: float | None = None
     # The measure that tells the working leg of a single-leg rep: it reads lowest on that side
-    # at the top (a bridge's knee is bent on the leg that works, straight on the free one).
+    # (a bridge's shin slopes down to its foot on the leg that works, not on the free one).
+    # While one leg works the key is read on it; each rep records its leg.
     working_leg: str | None = None
     # Limbs that move together (push-ups, squats): the other side, where it is seen through
     # the whole rep, must move at least this fraction of the key side's range; a bend read on

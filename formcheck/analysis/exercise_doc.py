@@ -66,8 +66,10 @@ DOCS: dict[str, dict[str, str]] = {
         "own_range": "after the first reps, a rep counts from this fraction of the person's "
                      "typical range when that is below min_range",
         "start": "reps start from a rest on this side of it (below for up, above for down)",
-        "working_leg": "single-leg reps: the measure that reads lowest at the top on the "
-                       "working side",
+        "working_leg": "single-leg reps: the measure that reads lowest on the working "
+                       "side, by more than 30 deg while one foot is down and the other "
+                       "lifted: the key is read on that leg through its rep (legs may "
+                       "alternate), and each rep records its leg",
         "both_sides": "limbs that move together: the other side, where seen through the whole "
                       "rep, must move at least this fraction of the key side's range (0: not "
                       "checked)",

@@ -13,10 +13,10 @@ from formcheck.analysis.holds import HoldEvent
 from formcheck.analysis.records import FaultEvent, HoldRecord, RepRecord
 from formcheck.analysis.reps import RepEvent
 from formcheck.analysis.samples import Sample, side_arrays
+from formcheck.analysis.side import SINGLE_LEG_GAP
 from formcheck.analysis.state import SIDES, Side
 
 SET_GAP_S = 30.0  # a pause longer than this starts a new set
-SINGLE_LEG_GAP = 30.0  # degrees between the legs' `working_leg` measure: one leg works
 SEEN_THROUGH = 0.8  # `both_sides`: the other side is judged when measured in this share of frames
 
 
@@ -132,7 +132,12 @@ class Recorder:
             down_s=attrs["down_s"], good=not found, set_index=self.set_index, faults=found,
             leg=self._working_leg(frames, masks["top"]))
         self.reps.append(record)
-        self.last_end = ev.end_s
+        if len(self.reps) > 1 and record.start_s < self.reps[-2].start_s:
+            # a small rep recorded once its leg repeated it, after the other leg's reps
+            self.reps.sort(key=lambda r: r.start_s)
+            for i, r in enumerate(self.reps, 1):
+                r.index = i
+        self.last_end = max(ev.end_s, self.last_end if self.last_end is not None else ev.end_s)
         return record
 
     def _working_leg(self, frames: list[Sample], top: np.ndarray) -> str:

@@ -57,6 +57,7 @@ class RepCounter:
         spec = self.spec
         self.sign = {"up": 1.0, "down": -1.0}.get(spec.direction, 0.0)  # 0: not yet decided
         self.ranges: list[float] = []  # the last counted reps' ranges (natural units)
+        self._limb_ranges: dict[str, list[float]] = {}  # single-leg work: each leg's ranges
         self.top = self.sign * spec.top if self.sign else -math.inf
         self._undecided: deque[tuple[float, float]] = deque()
         self.phase: Phase = "rest"
@@ -87,6 +88,25 @@ class RepCounter:
         if not self.ranges:
             return self.spec.min_range
         return min(self.spec.min_range, self.spec.own_range * float(np.median(self.ranges)))
+
+    def new_limb(self, was: str, limb: str, history: list[tuple[float, float]]) -> None:
+        """At rest, the key moves from limb `was` to `limb` (single-leg work: the other leg
+        now works): its own rest, learnt from its own recent `history` (t, value), and its own
+        ranges; without a direction yet (a swing), a fresh start."""
+        if not self.sign:
+            self.reset()
+            return
+        self._limb_ranges[was] = self.ranges
+        self.ranges = self._limb_ranges.get(limb, [])
+        if history:  # else (not seen at rest) the rest learnt so far stands
+            self._rest_buf = deque((t, self.sign * v) for t, v in history)
+            self.rest = float(np.percentile([x for _, x in self._rest_buf], 20))
+            # a rep starts from the last time this limb was at its rest, as in `_rest`
+            low = [t for t, x in self._rest_buf if x <= self.rest + self.spec.start_band / 2]
+            self._last_low_t = low[-1] if low else None
+        self._tail.clear()
+        self._recent.clear()
+        self._prev = None
 
     def counted(self, event: RepEvent) -> None:
         """The engine kept this rep (it passed the exercise's other checks)."""

@@ -11,6 +11,19 @@ from formcheck.analysis.measures import Points
 from formcheck.analysis.state import SIDES, Side
 from formcheck.pose.landmarks import PoseFrame
 
+# Degrees between the legs' `working_leg` measure (RepSpec.working_leg) for one leg to be the
+# working one and the other free: a knee straight against a bent one, a shin held up against
+# one sloping down to its foot.
+SINGLE_LEG_GAP = 30.0
+
+
+def working_leg(left: float, right: float) -> Side | None:
+    """The leg whose `working_leg` measure reads lower by more than SINGLE_LEG_GAP (one foot
+    down, the other lifted); None when the legs read alike (both feet down) or one is unseen."""
+    if not (math.isfinite(left) and math.isfinite(right)) or abs(left - right) <= SINGLE_LEG_GAP:
+        return None
+    return "left" if left < right else "right"
+
 
 class SideSelector:
     """Follows the side whose required landmarks are better seen (the near side in a side
