@@ -2,14 +2,16 @@
 
 A camera looking down at a standing person tilts its vertical (image up, and MediaPipe's
 camera-aligned world landmarks with it) by its pitch: from a phone on a table a standing torso
-reads 50 degrees, not 90, and a fold to horizontal still reads 0. Gravity is not in the
-landmarks, but the person shows it when they stand straight (torso in line with the thighs):
-the torso then points up. Measured against that direction a hinge or a fold reads the same
-from any camera pitch or yaw, since the angle between two 3-D directions does not change when
-the camera turns. The torso rather than the legs: MediaPipe's depth of the ankles, far from
-its hip-centred origin, leans a standing leg 20 degrees and more out of true on real clips.
-The direction is learnt in the coordinates a measure is taken in, smoothed over time (depth is
-estimated and noisy), and kept while the person hinges, folds or squats.
+reads 50 degrees, not 90, and the camera's frame mixes a fold's drop with depth. Gravity is not
+in the landmarks, but the person shows it when they stand straight (torso in line with the
+thighs): the torso then points up, and how far it leans toward or away from the camera (its
+depth) is the camera's pitch. The vertical is that pitched camera's: a propped phone stands
+upright, so a lean across the image stays the person's own (pixels are sharp there), and a
+fold or hinge reads the same from any camera pitch or yaw. The torso rather than the legs:
+MediaPipe's depth of the ankles, far from its hip-centred origin, leans a standing leg 20
+degrees and more out of true on real clips. It is learnt in the coordinates a measure is taken
+in, averaged over time (depth is estimated and noisy), and kept while the person hinges, folds
+or squats.
 """
 
 from __future__ import annotations
@@ -24,14 +26,14 @@ from formcheck.pose.landmarks import LM
 # stance reads 3-15 degrees (depth noise included); a hinge, a fold or a squat passes 25 on
 # its way down.
 STRAIGHT_MAX = 20.0
-# The learnt vertical is the mean of the standing frames' torso directions, each weighted by
-# its frame's duration and forgotten with this time constant (seconds): long enough to average
-# out depth noise, short enough to follow a handheld camera between reps. It is known once
-# the person has stood straight MIN_STANDING_S (one odd frame is no stance).
+# The camera's pitch is read from the mean of the standing frames' torso directions, each
+# weighted by its frame's duration and forgotten with this time constant (seconds): long
+# enough to average out depth noise, short enough to follow a handheld camera between reps.
+# It is known once the person has stood straight MIN_STANDING_S (one odd frame is no stance).
 TAU_S = 1.0
 MIN_STANDING_S = 0.4
-# A body line tilted further than this from the camera's vertical is lying, not standing
-# (a camera pitched past 60 degrees is a camera overhead).
+# A torso tilted further than this from the camera's vertical is lying, not standing (a
+# camera pitched past 60 degrees is a camera overhead).
 MAX_TILT = 60.0
 MIN_VIS = 0.3
 
@@ -58,8 +60,8 @@ def _angle(u: np.ndarray, v: np.ndarray) -> float:
 
 
 def standing_line(points: np.ndarray, vis: np.ndarray) -> np.ndarray | None:
-    """Unit vector hips -> shoulders (y down, so up has negative y) when the person stands
-    straight in this frame, else None."""
+    """Unit vector hips -> shoulders (y down, so up has negative y, z away) when the person
+    stands straight in this frame, else None."""
     knee, hip, shoulder = (_mid(points, vis, n) for n in ("KNEE", "HIP", "SHOULDER"))
     thigh, torso = _unit(hip - knee), _unit(shoulder - hip)
     if thigh is None or torso is None or _angle(thigh, torso) > STRAIGHT_MAX:
@@ -67,6 +69,16 @@ def standing_line(points: np.ndarray, vis: np.ndarray) -> np.ndarray | None:
     if -torso[1] < math.cos(math.radians(MAX_TILT)):
         return None  # a straight body lying down, or upside down
     return torso
+
+
+def camera_pitch_up(torso: np.ndarray) -> np.ndarray | None:
+    """The vertical of a camera pitched as far as the standing torso leans toward (or away
+    from) it: the depth lean is the camera's pitch, while a lean across the image is the
+    person's own and stays (a propped phone stands upright; the image's x is sharp)."""
+    if len(torso) < 3:
+        return np.array([0.0, -1.0])
+    p = math.atan2(-float(torso[2]), -float(torso[1]))
+    return np.array([0.0, -math.cos(p), -math.sin(p)])
 
 
 class BodyUp:
@@ -95,5 +107,5 @@ class BodyUp:
         else:
             self._sum, self._weight = keep * self._sum + line * dt, keep * self._weight + dt
         if self._weight >= MIN_STANDING_S:
-            self.up = _unit(self._sum)
+            self.up = camera_pitch_up(self._sum)
         return self.up
