@@ -186,6 +186,8 @@ def test_the_persons_vertical_holds_when_the_camera_looks_down():
     vis = np.ones(33)
     torso = {up: MeasureSpec("torso", "segment_elevation", ("hip", "shoulder"), up=up)
              for up in ("camera", "standing")}
+    # the hips hang below the shoulders standing: 0 from the vertical, the hinge when bent
+    hang = MeasureSpec("hang", "segment_vertical", ("shoulder", "hip"), up="standing")
     for pitch in (0, 40):
         turn = rotation(30, pitch)
         body_up = BodyUp()
@@ -195,6 +197,7 @@ def test_the_persons_vertical_holds_when_the_camera_looks_down():
         for hinge in (0, 45, 90):
             pts = Points(_stick(hinge) @ turn.T, vis, "left", up=up)
             assert evaluate(torso["standing"], pts) == pytest.approx(90 - hinge, abs=0.5)
+            assert evaluate(hang, pts) == pytest.approx(hinge, abs=0.5)
             camera = evaluate(torso["camera"], pts)
             assert camera == pytest.approx(90 - hinge, abs=0.5) if pitch == 0 else (
                 abs(camera - (90 - hinge)) > 5 or hinge == 90)  # the camera's frame tilts
