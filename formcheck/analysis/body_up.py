@@ -20,6 +20,7 @@ import math
 
 import numpy as np
 
+from formcheck.analysis import geometry as g
 from formcheck.pose.landmarks import LM
 
 # Standing straight: the torso within this of the thighs' line (knees to hips). A relaxed
@@ -55,26 +56,23 @@ def _unit(v: np.ndarray) -> np.ndarray | None:
     return v / n if n and math.isfinite(n) else None
 
 
-def _angle(u: np.ndarray, v: np.ndarray) -> float:
-    return math.degrees(math.acos(max(-1.0, min(1.0, float(u @ v)))))
-
-
 def standing_line(points: np.ndarray, vis: np.ndarray) -> np.ndarray | None:
     """Unit vector hips -> shoulders (y down, so up has negative y, z away) when the person
     stands straight in this frame, else None."""
     knee, hip, shoulder = (_mid(points, vis, n) for n in ("KNEE", "HIP", "SHOULDER"))
     thigh, torso = _unit(hip - knee), _unit(shoulder - hip)
-    if thigh is None or torso is None or _angle(thigh, torso) > STRAIGHT_MAX:
+    if thigh is None or torso is None or g.angle_to_deg(thigh, torso) > STRAIGHT_MAX:
         return None
     if -torso[1] < math.cos(math.radians(MAX_TILT)):
         return None  # a straight body lying down, or upside down
     return torso
 
 
-def camera_pitch_up(torso: np.ndarray) -> np.ndarray | None:
+def camera_pitch_up(torso: np.ndarray) -> np.ndarray:
     """The vertical of a camera pitched as far as the standing torso leans toward (or away
     from) it: the depth lean is the camera's pitch, while a lean across the image is the
-    person's own and stays (a propped phone stands upright; the image's x is sharp)."""
+    person's own and stays (a propped phone stands upright; the image's x is sharp). In the
+    image alone (no depth) that is image up."""
     if len(torso) < 3:
         return np.array([0.0, -1.0])
     p = math.atan2(-float(torso[2]), -float(torso[1]))
