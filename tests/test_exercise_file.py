@@ -57,6 +57,9 @@ def test_good_file_loads(tmp_path):
     ('key = "hip"', 'key = "knee"', "rep.key", 14),
     ('"shoulder", "hip"', '"shoulder", "hipp"', "measures.hip.points", 11),
     ('min_range = 20', 'min_range = 20\nspeed = 3', "rep.speed", 17),
+    # the person's vertical is for elevations and from-vertical angles only
+    ('reflex_above = true', 'up = "standing"', "measures.hip.up", 11),
+    ('reflex_above = true', 'up = "floor"', "measures.hip.up", 11),
 ])
 def test_bad_field_names_field_and_line(tmp_path, old, new, field, line):
     path = _write(tmp_path, GOOD.replace(old, new))
@@ -66,6 +69,14 @@ def test_bad_field_names_field_and_line(tmp_path, old, new, field, line):
     assert f"field '{field}'" in msg
     assert f"line {line}" in msg
     assert str(path) in msg
+
+
+def test_an_elevation_may_take_the_persons_vertical(tmp_path):
+    text = GOOD.replace('[rep]', 'torso = { fn = "segment_elevation", points = ["hip", '
+                        '"shoulder"], up = "standing" }\n\n[rep]')
+    spec = load_exercise_file(_write(tmp_path, text))
+    assert spec.measures["torso"].up == "standing" and spec.measures["hip"].up == "camera"
+    assert get_exercise("forward_fold").measures["torso"].up == "standing"
 
 
 def test_invalid_toml_is_reported(tmp_path):

@@ -19,6 +19,8 @@ from formcheck.analysis.measures import (
     MEASURE_FUNCTIONS,
     SPACES,
     UNITS,
+    UP_FNS,
+    UPS,
     MeasureSpec,
     default_space,
     default_unit,
@@ -538,7 +540,7 @@ def _measures(r: _Reader, d: dict) -> dict[str, MeasureSpec]:
         p = ("measures", name)
         if not isinstance(m, dict):
             raise r.fail(p, "must be a table like { fn = \"joint_angle\", points = [...] }")
-        r.unknown(m, p, {"fn", "points", "scale", "reflex_above", "unit", "space"})
+        r.unknown(m, p, {"fn", "points", "scale", "reflex_above", "unit", "space", "up"})
         fn = r.get(m, p + ("fn",), str, choices=tuple(MEASURE_FUNCTIONS))
         unit = r.get(m, p + ("unit",), str, default_unit(fn), UNITS)
         if unit != default_unit(fn):
@@ -554,10 +556,13 @@ def _measures(r: _Reader, d: dict) -> dict[str, MeasureSpec]:
             if pt not in names:
                 raise r.fail(p + ("points",), f"unknown point '{pt}' (e.g. hip, other_knee, "
                              "mid_shoulder, left_ankle)")
+        up = r.get(m, p + ("up",), str, "camera", choices=UPS)
+        if up != "camera" and fn not in UP_FNS:
+            raise r.fail(p + ("up",), f"only {' and '.join(UP_FNS)} take up, not {fn}")
         out[name] = MeasureSpec(name, fn, tuple(points), tuple(scale),
                                 r.get(m, p + ("reflex_above",), bool, False), unit,
                                 space=r.get(m, p + ("space",), str, default_space(fn),
-                                            choices=SPACES))
+                                            choices=SPACES), up=up)
     if not out:
         raise r.fail(("measures",), "needs at least one measure")
     return out

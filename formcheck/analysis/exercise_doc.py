@@ -46,6 +46,9 @@ DOCS: dict[str, dict[str, str]] = {
         "reflex_above": "joint_angle: continue past 180 when the middle point is above the line",
         "unit": "optional; it follows from fn (a declared unit that contradicts fn is an error)",
         "space": "the coordinates it is taken in (spaces, below)",
+        "up": '"camera" (image up) or "standing": the person\'s own vertical, learnt while they '
+              "stand straight, the same from a camera looking down (segment_elevation, "
+              "segment_vertical; upright exercises)",
     },
     "rep": {
         "key": "the measure that counts reps",
@@ -128,7 +131,8 @@ PLAIN = {
          "kind": ("string", "required"), "setup": ("string", "-"), "movement": ("string", "-")},
     "measures": {"fn": ("string", "required"), "points": ("array of strings", "required"),
                  "scale": ("array of strings", "-"), "reflex_above": ("true/false", "`false`"),
-                 "unit": ("string", "from fn"), "space": ("string", "from fn")},
+                 "unit": ("string", "from fn"), "space": ("string", "from fn"),
+                 "up": ("string", '`"camera"`')},
     "variants.NAME": {"(any field or table above)": ("", ""),
                       "faults_remove": ("array of strings", "-"),
                       "faults_add": ("array of tables", "-")},

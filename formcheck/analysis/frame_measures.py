@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 
+from formcheck.analysis.body_up import BodyUp
 from formcheck.analysis.exercise import ExerciseSpec
 from formcheck.analysis.measures import (
     Points,
@@ -27,6 +28,8 @@ class FrameMeasurer:
         self.names = list(spec.measures)
         self.key_index = self.names.index(spec.key)
         self._spaces = {m.space for m in spec.measures.values()}
+        # the person's own vertical, learnt per space its measures are taken in
+        self._ups = {m.space: BodyUp() for m in spec.measures.values() if m.up == "standing"}
         # depth is needed for 3-D spaces and to judge whether an angle can be seen at all
         self._depth = bool(self._spaces & {"hybrid", "sagittal"}) or any(
             m.space != "world" and m.unit == "deg" for m in spec.measures.values())
@@ -44,8 +47,10 @@ class FrameMeasurer:
         hybrid = hybrid_points(px, pose.world) if self._depth else None
         coords = {"image": px, "world": pose.world, "hybrid": hybrid,
                   "sagittal": sagittal_points(hybrid) if "sagittal" in self._spaces else None}
+        ups = {space: up.update(pose.t_s, coords.get(space), pose.visibility)
+               for space, up in self._ups.items()}
         for si, s in enumerate(SIDES):
-            pts = {space: Points(c, pose.visibility, s, world=pose.world)
+            pts = {space: Points(c, pose.visibility, s, world=pose.world, up=ups.get(space))
                    for space, c in coords.items() if c is not None}
             for mi, name in enumerate(self.names):
                 m = self.spec.measures[name]

@@ -11,11 +11,7 @@ import numpy as np
 
 def angle_deg(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> float:
     """Interior angle a-b-c at b, 0..180 degrees."""
-    v1, v2 = a - b, c - b
-    n = float(np.linalg.norm(v1) * np.linalg.norm(v2))
-    if n == 0 or not math.isfinite(n):
-        return math.nan
-    return math.degrees(math.acos(max(-1.0, min(1.0, float(np.dot(v1, v2)) / n))))
+    return angle_to_deg(a - b, c - b)
 
 
 def above_line(p: np.ndarray, a: np.ndarray, c: np.ndarray) -> float:
@@ -42,6 +38,14 @@ def reflex_if_above(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> float:
     if math.isnan(ang):
         return ang
     return 360.0 - ang if above_line(b, a, c) > 0 else ang
+
+
+def angle_to_deg(u: np.ndarray, v: np.ndarray) -> float:
+    """Angle between directions u and v, 0..180 degrees."""
+    n = float(np.linalg.norm(u) * np.linalg.norm(v))
+    if n == 0 or not math.isfinite(n):
+        return math.nan
+    return math.degrees(math.acos(max(-1.0, min(1.0, float(np.dot(u, v)) / n))))
 
 
 def segment_angle_from_vertical(a: np.ndarray, b: np.ndarray) -> float:

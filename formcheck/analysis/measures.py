@@ -29,6 +29,11 @@ from formcheck.pose.landmarks import LM
 
 MIN_VISIBILITY = 0.3
 SPACES = ("image", "world", "hybrid", "sagittal")
+# Which way is up for elevation and from-vertical measures: "camera" is image up (and the
+# world landmarks' up, aligned with the camera), "standing" the person's own vertical, learnt
+# while they stand straight (formcheck.analysis.body_up): the same from a camera looking down.
+UPS = ("camera", "standing")
+UP_FNS = ("segment_elevation", "segment_vertical")
 # "deg": an angle in degrees; "ratio": a length in units of the measure's scale segment.
 UNITS = ("deg", "ratio")
 # Limbs whose image and world lengths give a frame's pixels per metre (torso, thighs, shins,
@@ -50,12 +55,14 @@ class Points:
     """Landmark lookup by name for one frame and working side; low-visibility points are NaN."""
 
     def __init__(self, px: np.ndarray, visibility: np.ndarray | None, side: str,
-                 min_visibility: float = MIN_VISIBILITY, world: np.ndarray | None = None):
+                 min_visibility: float = MIN_VISIBILITY, world: np.ndarray | None = None,
+                 up: np.ndarray | None = None):
         # no visibility (a frame without a person): every point unseen
         vis = visibility if visibility is not None else np.zeros(len(px))
         self.px, self.vis, self.side, self.min_vis = px, vis, side, min_visibility
         self.other = "right" if side == "left" else "left"
         self.world = world  # (33, 3) metres, for the few measures that need depth
+        self.up = up  # unit vector: the person's vertical in these coordinates, when learnt
 
     def get_world(self, name: str) -> np.ndarray:
         """Like get(), in world coordinates (NaN when not given or not visible)."""
@@ -162,6 +169,7 @@ class MeasureSpec:
     unit: str = "deg"
     params: dict = field(default_factory=dict)
     space: str = "image"  # SPACES
+    up: str = "camera"  # UPS
 
     @property
     def vertex(self) -> str:
@@ -189,13 +197,18 @@ def joint_angle(pts: Points, spec: MeasureSpec) -> float:
 def segment_vertical(pts: Points, spec: MeasureSpec) -> float:
     """Angle of segment a->b from vertical (upper arm under the shoulder reads ~0)."""
     a, b = _p(pts, spec)
-    return g.segment_angle_from_vertical(a, b)
+    if spec.up == "camera":
+        return g.segment_angle_from_vertical(a, b)
+    # the person's vertical: unknown (NaN) until they have stood straight
+    return math.nan if pts.up is None else g.angle_to_deg(b - a, -pts.up)
 
 
 def segment_elevation(pts: Points, spec: MeasureSpec) -> float:
     """Elevation of a->b above horizontal; torso hinge: upright 90, horizontal 0."""
     a, b = _p(pts, spec)
-    return g.elevation_deg(a, b)
+    if spec.up == "camera":
+        return g.elevation_deg(a, b)
+    return math.nan if pts.up is None else 90.0 - g.angle_to_deg(b - a, pts.up)
 
 
 def extension(pts: Points, spec: MeasureSpec) -> float:

@@ -31,6 +31,12 @@ PROPPED_MAX_ELEVATION = 65.0
 ON_SIDE_MIN = 30.0
 # A standing torso reads 90 minus the camera's pitch (45 from a phone on a table looking down).
 UPRIGHT_MIN_ELEVATION = 40.0
+# ... and leans toward a camera looking down (the head nearer than the hips): up to this pitch,
+# a torso within UPRIGHT_MAX_TILT of that camera's vertical is upright, however little it rises
+# in the image. A torso leaning away (lying, seen from the feet end) or pointing straight at
+# the camera (a plank seen head-on) is not.
+MAX_PITCH = 45.0
+UPRIGHT_MAX_TILT = 25.0
 MIN_VIS = 0.3
 EDGE = 0.02  # normalised margin: a landmark this far outside the frame is "cut off"
 
@@ -80,6 +86,22 @@ def world_torso_elevation(world: np.ndarray | None, px: np.ndarray) -> float:
     return math.degrees(math.atan2(abs(float(d[1])), math.hypot(float(d[0]), float(d[2]))))
 
 
+def upright_for_pitched_camera(world: np.ndarray | None) -> bool:
+    """The torso (world landmarks) within UPRIGHT_MAX_TILT of the vertical of a camera looking
+    down by 0 to MAX_PITCH degrees, whose vertical leans toward the camera: (0, -cos p, -sin p)
+    with y down and z away."""
+    if world is None or not np.isfinite(world[[11, 12, 23, 24]]).all():
+        return False
+    d = (world[11] + world[12]) / 2 - (world[23] + world[24]) / 2
+    n = float(np.linalg.norm(d))
+    if not n:
+        return False
+    # the camera pitch whose vertical lies nearest the torso, within 0..MAX_PITCH
+    p = min(max(math.atan2(-float(d[2]), -float(d[1])), 0.0), math.radians(MAX_PITCH))
+    cos_tilt = (-math.cos(p) * float(d[1]) - math.sin(p) * float(d[2])) / n
+    return cos_tilt >= math.cos(math.radians(UPRIGHT_MAX_TILT))
+
+
 def on_side(world: np.ndarray | None) -> bool:
     """The pelvis turned on its side: the hip-to-hip line (world landmarks) at least ON_SIDE_MIN
     above the horizontal. Depth noise only flattens it, so it does not fake a side-lying."""
@@ -107,7 +129,8 @@ def judge(pose: PoseFrame, camera: CameraSpec, side: str, moving: bool = False
     wr, elev = width_ratio(px), world_torso_elevation(pose.world, px)
     if camera.posture == "lying" and not moving and not _lying(elev, pose.world):
         return ViewJudgement(False, CUES["lie_down"], wr, elev, False)
-    if camera.posture == "upright" and elev < UPRIGHT_MIN_ELEVATION and not moving:
+    if (camera.posture == "upright" and elev < UPRIGHT_MIN_ELEVATION and not moving
+            and not upright_for_pitched_camera(pose.world)):
         return ViewJudgement(False, CUES["stand_up"], wr, elev, False)
     side_max = camera.max_width if camera.max_width is not None else SIDE_MAX_WIDTH
     front_min = camera.min_width if camera.min_width is not None else FRONT_MIN_WIDTH
