@@ -7,11 +7,13 @@ landmark noise and 3% lost frames, and with its first and last second cut (tests
     python scripts/bench_invariance.py --only bridge --transforms mirror,480p
 
 Prints one row per check: the untransformed replay (reps, or holds and seconds), then per
-transform "=" when nothing compared changed, else what it became. Compared: the count; the
-hold time (within EXACT_TOL_S for the transforms that must change nothing — mirror and 480p —
-else within HOLD_TOL_S / 2); for mirror and 480p also the fault counts. "trim" is "n/a" where
-the untransformed replay has a rep or hold within its first or last second (cutting would cut
-a rep). Ends with K/N unchanged per transform. Exit status 0, or 2 without manifest.
+transform "=" when nothing compared changed, else the new count, "faults" (fault counts
+changed), or the change of the hold time (a rep exercise's: the time held at the top).
+Compared: the count; the hold time (within EXACT_TOL_S for the transforms that must change
+nothing, mirror and 480p; else within HOLD_TOL_S / 2); for mirror and 480p also the fault
+counts. "trim" is "n/a" where the untransformed replay has a rep or hold within its first or
+last second (cutting would cut a rep). Ends with K/N unchanged per transform. Exit status 0,
+or 2 without manifest.
 """
 
 from __future__ import annotations
@@ -93,10 +95,12 @@ def cell(row: dict, name: str) -> str:
         return "n/a"
     if not changed(row["base"], got, name):
         return "="
-    text = got.text(row["check"])
-    if name in EXACT and got.count == row["base"].count and got.faults != row["base"].faults:
-        text += " faults"
-    return text
+    base = row["base"]
+    if got.count != base.count:
+        return got.text(row["check"])
+    if name in EXACT and got.faults != base.faults:
+        return "faults"
+    return f"{got.hold_s - base.hold_s:+.2f}s"
 
 
 def main(argv: list[str] | None = None) -> int:
