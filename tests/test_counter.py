@@ -213,6 +213,23 @@ def test_hold_timer_settle_ignores_unmeasured_frames():
     assert e is not None and e.start_s == 0.0  # nothing says it was still moving
 
 
+def test_hold_timer_entry_bridges_frames_without_a_person():
+    """A frame or two where the model found nobody, while the person takes the position,
+    neither restarts the entry nor delays the start (3% lost frames moved a plank's start by
+    1 s); seen out of position, the entry starts again."""
+    def start(lost: tuple[int, ...], out: tuple[int, ...] = ()) -> float:
+        timer = HoldTimer(enter_s=0.5, exit_s=0.7, bridge_s=3.0)
+        for i in range(120):
+            timer.update(i / 30, i not in out, i not in out, 170.0, seen=i not in lost)
+        e = timer.finish()
+        assert e is not None
+        return e.start_s
+
+    assert start(()) == 0.0
+    assert start((4, 9, 13)) == 0.0
+    assert start((), out=(9,)) == pytest.approx(10 / 30)
+
+
 def test_hold_timer_finish_closes_a_running_hold():
     timer = HoldTimer(enter_s=0.5, exit_s=0.7)
     for i in range(90):
