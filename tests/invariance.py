@@ -60,7 +60,7 @@ def rescale(track: PoseTrack, height: int = 480) -> PoseTrack:
 
 
 def torso_length(track: PoseTrack) -> tuple[float, float]:
-    """Median shoulder-centre to hip-centre length: (pixels, metres)."""
+    """Median shoulder-centre to hip-centre length: (pixels, metres); 0 with nobody seen."""
     size = np.array([track.width, track.height], float)
     sh = (track.image[:, LM.LEFT_SHOULDER, :2] + track.image[:, LM.RIGHT_SHOULDER, :2]) / 2
     hp = (track.image[:, LM.LEFT_HIP, :2] + track.image[:, LM.RIGHT_HIP, :2]) / 2
@@ -68,7 +68,8 @@ def torso_length(track: PoseTrack) -> tuple[float, float]:
     wsh = (track.world[:, LM.LEFT_SHOULDER] + track.world[:, LM.RIGHT_SHOULDER]) / 2
     whp = (track.world[:, LM.LEFT_HIP] + track.world[:, LM.RIGHT_HIP]) / 2
     m = np.linalg.norm(wsh - whp, axis=-1)
-    return float(np.nanmedian(px)), float(np.nanmedian(m))
+    px, m = px[np.isfinite(px)], m[np.isfinite(m)]
+    return (float(np.median(px)) if len(px) else 0.0), (float(np.median(m)) if len(m) else 0.0)
 
 
 def jitter(track: PoseTrack, share: float = JITTER_TORSO, drop: float = DROP_SHARE,
