@@ -157,6 +157,24 @@ def test_dropped_frames_do_not_change_the_count():
     assert len(_run(ts[keep], vs[keep])) == 4
 
 
+def test_a_small_rise_that_settles_higher_ends_and_the_next_rep_counts():
+    """Heel bridges: rest 150, a rise of 19.8 (0.2 short of min_range) that comes back only to
+    160 (the feet shifted) and stays there, then a full rep from 160. The small rise ends
+    where it settled (a `small` event, for the engine to pair with a repeat) instead of
+    leaving the counter waiting for a return to 150 that never comes, which lost the next rep;
+    a rise of 20.2 was a rep either way: a count hung on 0.4 degrees."""
+    def events(peak: float) -> list:
+        ts, vs = _signal([(1.5, 150, 150), (1.0, 150, peak), (0.8, peak, peak),
+                          (1.0, peak, 160), (1.5, 160, 160), (1.0, 160, 185), (0.8, 185, 185),
+                          (1.0, 185, 160), (1.0, 160, 160)])
+        return _events(ts, vs)
+
+    short = events(169.8)
+    assert [e.small for e in short] == [True, False]
+    assert short[0].start_s < 1.8 and 3.6 < short[0].end_s < 4.4  # still within 6 from 3.7 s
+    assert [e.small for e in events(170.2)] == [False, False]
+
+
 def test_hold_timer_uses_frame_time_and_debounces():
     timer = HoldTimer(enter_s=0.5, exit_s=0.7)
     events = []
@@ -211,6 +229,23 @@ def test_hold_timer_settle_ignores_unmeasured_frames():
         timer.update(i / 30, True, True, math.nan if i < 15 else 170.0)
     e = timer.finish()
     assert e is not None and e.start_s == 0.0  # nothing says it was still moving
+
+
+def test_hold_timer_entry_bridges_frames_without_a_person():
+    """A frame or two where the model found nobody, while the person takes the position,
+    neither restarts the entry nor delays the start (3% lost frames moved a plank's start by
+    1 s); seen out of position, the entry starts again."""
+    def start(lost: tuple[int, ...], out: tuple[int, ...] = ()) -> float:
+        timer = HoldTimer(enter_s=0.5, exit_s=0.7, bridge_s=3.0)
+        for i in range(120):
+            timer.update(i / 30, i not in out, i not in out, 170.0, seen=i not in lost)
+        e = timer.finish()
+        assert e is not None
+        return e.start_s
+
+    assert start(()) == 0.0
+    assert start((4, 9, 13)) == 0.0
+    assert start((), out=(9,)) == pytest.approx(10 / 30)
 
 
 def test_hold_timer_finish_closes_a_running_hold():

@@ -201,7 +201,9 @@ class Engine:
             return False
         assert self.spec.rep is not None
         self._stranded.append((t, other))
-        while t - self._stranded[0][0] > STRANDED_S:
+        # Drop a sample only once the next one spans the window: at a low frame rate no run
+        # of samples strictly within STRANDED_S spans 0.9 of it (12 fps: 0.42 s).
+        while len(self._stranded) > 1 and t - self._stranded[1][0] >= STRANDED_S:
             self._stranded.pop(0)
         seen = [v for _, v in self._stranded]
         band = self.spec.rep.start_band

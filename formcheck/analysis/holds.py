@@ -30,8 +30,9 @@ class HoldTimer:
     taken.
 
     Frames where the position cannot be judged at all (no pose found) are unknown, not out: a
-    running hold bridges up to `bridge_s` of them (default `exit_s`) and goes on if the
-    position is seen again; out of it after the gap, it ends at its last frame in position."""
+    running hold, or one entering, bridges up to `bridge_s` of them (default `exit_s`) and goes
+    on if the position is seen again (a lost frame neither ends a hold nor delays its start);
+    out of it after the gap, it ends at its last frame in position."""
 
     def __init__(self, enter_s: float = 0.5, exit_s: float = 0.7, settle: float | None = None,
                  bridge_s: float | None = None):
@@ -63,8 +64,8 @@ class HoldTimer:
                                     else (measures,)))
                 if t - self._enter_t >= self.enter_s:
                     self.running, self.start_s, self._last_in_t = True, self._settled(), t
-            else:
-                self._enter_t = None
+            elif seen or self._enter_t is None or t - self._entry[-1][0] > self.bridge_s:
+                self._enter_t = None  # out of position: the entry starts again
             return None
         if in_stay:
             self._last_in_t = t

@@ -183,6 +183,12 @@ class RepCounter:
                 event = self._small(t)
                 self._last_low_t = t
                 return event
+            elif self._came_to_rest(t, v):  # ... or one that settled where the rest moved to
+                end = self._recent[0][0]
+                self.phase = "rest"
+                event = self._small(end)
+                self._rest_again(t, v)
+                return event
             return None
         # top / down
         if v >= self._peak - s.hold_band:
@@ -251,19 +257,36 @@ class RepCounter:
         vals = [x for _, x in tail]
         return max(vals) - min(vals) <= self.spec.start_band / 2
 
-    def _settled(self, t: float, v: float) -> RepEvent | None:
-        """Complete a rep whose descent has come to rest above the old return level."""
+    def _came_to_rest(self, t: float, v: float) -> bool:
+        """The movement under way has come back 40% or more of the way from its peak and
+        stayed still (within start_band) for SETTLE_S: the person rests again, maybe higher
+        than before (feet shifted), where the old return level is never met."""
         assert self.rest is not None
         self._recent.append((t, v))
         while self._recent and t - self._recent[0][0] > SETTLE_S:
             self._recent.popleft()
-        if self.phase != "down" or v > self._peak - 0.4 * (self._peak - self.rest):
-            return None
+        if v > self._peak - 0.4 * (self._peak - self.rest):
+            return False
         vals = [x for _, x in self._recent]
-        if t - self._recent[0][0] < SETTLE_S * 0.9 or max(vals) - min(vals) > self.spec.start_band:
+        return (t - self._recent[0][0] >= SETTLE_S * 0.9
+                and max(vals) - min(vals) <= self.spec.start_band)
+
+    def _settled(self, t: float, v: float) -> RepEvent | None:
+        """Complete a rep whose descent has come to rest above the old return level."""
+        if not self._came_to_rest(t, v) or self.phase != "down":
             return None
         self._return_t = self._recent[0][0]
         return self._complete(t, v)
+
+    def _rest_again(self, t: float, v: float) -> None:
+        """At rest from `t` (value `v`): the rest is learnt afresh from here."""
+        assert self.rest is not None
+        self.top_since, self._last_low_t, self._return_t = None, t, None
+        self._held = False
+        self._recent.clear()
+        self._rest_buf.clear()
+        self._rest_buf.append((t, v))
+        self.rest = min(self.rest, v)  # re-learnt from here on
 
     def _complete(self, t: float, v: float) -> RepEvent | None:
         """Back at the start (since `_return_t`): a rep if it lasted long enough."""
@@ -276,12 +299,8 @@ class RepCounter:
                              self._natural(self._peak))
             if not self._from_start():  # a rep if the return goes on to the start side
                 self._doubt, event = (event, t), None
-        self.phase, self.top_since, self._last_low_t, self._return_t = "rest", None, t, None
-        self._held = False
-        self._recent.clear()
-        self._rest_buf.clear()
-        self._rest_buf.append((t, v))
-        self.rest = min(self.rest, v)  # re-learnt from here on
+        self.phase = "rest"
+        self._rest_again(t, v)
         return event
 
     def finish(self) -> RepEvent | None:

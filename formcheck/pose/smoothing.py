@@ -43,10 +43,15 @@ class OneEuro:
         return self._x
 
 
+# The image filter's unit: a pixel of the frame scaled so its shorter side is this long. Equal
+# units on both axes keep the filter the same on portrait and landscape frames; the frame's own
+# size as unit (not its pixels) keeps it the same at any resolution (beta is per unit/s).
+REF_SHORT_SIDE = 1080
+
+
 class PoseSmoother:
-    """Smooths a stream of PoseFrames. Coordinates are filtered in pixel units so the filter
-    behaves the same on portrait and landscape frames; a gap longer than `reset_after_s`
-    restarts the filter (the person moved while unseen)."""
+    """Smooths a stream of PoseFrames, the image landmarks in REF_SHORT_SIDE units; a gap
+    longer than `reset_after_s` restarts the filter (the person moved while unseen)."""
 
     def __init__(self, min_cutoff: float = 1.5, beta: float = 0.05, reset_after_s: float = 0.5):
         self._image = OneEuro(min_cutoff, beta)
@@ -62,7 +67,8 @@ class PoseSmoother:
             self._world.reset()
         self._last_t = frame.t_s
         assert frame.image is not None and frame.world is not None  # detected
-        scale = np.array([frame.width, frame.height, frame.width], dtype=np.float64)
+        unit = REF_SHORT_SIDE / min(frame.width, frame.height)
+        scale = unit * np.array([frame.width, frame.height, frame.width], dtype=np.float64)
         image = self._image(frame.image * scale, frame.t_s) / scale
         world = self._world(frame.world, frame.t_s)
         return replace(frame, image=image, world=world)
