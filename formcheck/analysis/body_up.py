@@ -68,14 +68,17 @@ def standing_line(points: np.ndarray, vis: np.ndarray) -> np.ndarray | None:
     return torso
 
 
-def camera_pitch_up(torso: np.ndarray) -> np.ndarray:
+def camera_pitch_up(torso: np.ndarray, max_pitch: float | None = None) -> np.ndarray:
     """The vertical of a camera pitched as far as the standing torso leans toward (or away
     from) it: the depth lean is the camera's pitch, while a lean across the image is the
     person's own and stays (a propped phone stands upright; the image's x is sharp). In the
-    image alone (no depth) that is image up."""
+    image alone (no depth) that is image up. With `max_pitch` (degrees), the pitch is kept
+    within 0..max_pitch (a camera looking down, not up)."""
     if len(torso) < 3:
         return np.array([0.0, -1.0])
     p = math.atan2(-float(torso[2]), -float(torso[1]))
+    if max_pitch is not None:
+        p = min(max(p, 0.0), math.radians(max_pitch))
     return np.array([0.0, -math.cos(p), -math.sin(p)])
 
 

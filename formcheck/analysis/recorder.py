@@ -13,7 +13,7 @@ from formcheck.analysis.holds import HoldEvent
 from formcheck.analysis.records import FaultEvent, HoldRecord, RepRecord
 from formcheck.analysis.reps import RepEvent
 from formcheck.analysis.samples import Sample, side_arrays
-from formcheck.analysis.side import SINGLE_LEG_GAP
+from formcheck.analysis.side import working_leg
 from formcheck.analysis.state import SIDES, Side
 
 SET_GAP_S = 30.0  # a pause longer than this starts a new set
@@ -151,10 +151,7 @@ class Recorder:
         seen = [col[np.isfinite(col)] for col in at_top.T]
         if not all(len(c) for c in seen):
             return ""  # one leg hidden all along: unknown
-        left, right = (float(np.median(c)) for c in seen)
-        if abs(left - right) <= SINGLE_LEG_GAP:
-            return "both"
-        return "left" if left < right else "right"
+        return working_leg(*(float(np.median(c)) for c in seen)) or "both"
 
     # ------------------------------------------------------------------ holds
     def hold(self, ev: HoldEvent, frames: list[Sample], side: Side) -> HoldRecord:

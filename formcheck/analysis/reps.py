@@ -100,7 +100,7 @@ class RepCounter:
         self.ranges = self._limb_ranges.get(limb, [])
         if history:  # else (not seen at rest) the rest learnt so far stands
             self._rest_buf = deque((t, self.sign * v) for t, v in history)
-            self.rest = float(np.percentile([x for _, x in self._rest_buf], 20))
+            self.rest = self._rest_level()
             # a rep starts from the last time this limb was at its rest, as in `_rest`
             low = [t for t, x in self._rest_buf if x <= self.rest + self.spec.start_band / 2]
             self._last_low_t = low[-1] if low else None
@@ -155,12 +155,16 @@ class RepCounter:
             return None
         return self._moving(t, v, held)
 
+    def _rest_level(self) -> float:
+        """The rest: low in the recent rest values, not their lowest (one noisy frame)."""
+        return float(np.percentile([x for _, x in self._rest_buf], 20))
+
     def _rest(self, t: float, v: float) -> None:
         s = self.spec
         self._rest_buf.append((t, v))
         while self._rest_buf and t - self._rest_buf[0][0] > REST_WINDOW_S:
             self._rest_buf.popleft()
-        self.rest = float(np.percentile([x for _, x in self._rest_buf], 20))
+        self.rest = self._rest_level()
         if v <= self.rest + s.start_band / 2 or self._last_low_t is None:
             self._last_low_t = t
         if v > self.rest + s.start_band:

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from formcheck.analysis import geometry as g
+from formcheck.analysis.body_up import camera_pitch_up
 from formcheck.analysis.exercise import CameraSpec
 from formcheck.analysis.measures import Points
 from formcheck.analysis.state import Cue
@@ -62,7 +64,7 @@ class ViewJudgement:
 def width_ratio(px: np.ndarray) -> float:
     sh = np.linalg.norm(px[11] - px[12])
     hp = np.linalg.norm(px[23] - px[24])
-    torso = np.linalg.norm((px[11] + px[12]) / 2 - (px[23] + px[24]) / 2)
+    torso = np.linalg.norm(_torso(px))
     width = float((sh + hp) / 2)
     if not math.isfinite(torso) or not math.isfinite(width):
         return math.nan
@@ -71,8 +73,20 @@ def width_ratio(px: np.ndarray) -> float:
     return width / float(torso)
 
 
+def _torso(points: np.ndarray) -> np.ndarray:
+    """Mid-hips to mid-shoulders."""
+    return (points[11] + points[12]) / 2 - (points[23] + points[24]) / 2
+
+
+def _world_torso(world: np.ndarray | None) -> np.ndarray | None:
+    """The torso in world landmarks, None where they are missing."""
+    if world is None or not np.isfinite(world[[11, 12, 23, 24]]).all():
+        return None
+    return _torso(world)
+
+
 def torso_elevation(px: np.ndarray) -> float:
-    d = (px[11] + px[12]) / 2 - (px[23] + px[24]) / 2
+    d = _torso(px)
     return math.degrees(math.atan2(abs(float(d[1])), abs(float(d[0]))))
 
 
@@ -80,26 +94,19 @@ def world_torso_elevation(world: np.ndarray | None, px: np.ndarray) -> float:
     """The torso's elevation above the horizontal in metres (camera-aligned, y down): the
     same from every side of the person; the pixel elevation where there are no world
     landmarks."""
-    if world is None or not np.isfinite(world[[11, 12, 23, 24]]).all():
+    d = _world_torso(world)
+    if d is None:
         return torso_elevation(px)
-    d = (world[11] + world[12]) / 2 - (world[23] + world[24]) / 2
     return math.degrees(math.atan2(abs(float(d[1])), math.hypot(float(d[0]), float(d[2]))))
 
 
 def upright_for_pitched_camera(world: np.ndarray | None) -> bool:
     """The torso (world landmarks) within UPRIGHT_MAX_TILT of the vertical of a camera looking
-    down by 0 to MAX_PITCH degrees, whose vertical leans toward the camera: (0, -cos p, -sin p)
-    with y down and z away."""
-    if world is None or not np.isfinite(world[[11, 12, 23, 24]]).all():
+    down by 0 to MAX_PITCH degrees (body_up.camera_pitch_up: the pitch nearest the torso)."""
+    d = _world_torso(world)
+    if d is None or not float(np.linalg.norm(d)):
         return False
-    d = (world[11] + world[12]) / 2 - (world[23] + world[24]) / 2
-    n = float(np.linalg.norm(d))
-    if not n:
-        return False
-    # the camera pitch whose vertical lies nearest the torso, within 0..MAX_PITCH
-    p = min(max(math.atan2(-float(d[2]), -float(d[1])), 0.0), math.radians(MAX_PITCH))
-    cos_tilt = (-math.cos(p) * float(d[1]) - math.sin(p) * float(d[2])) / n
-    return cos_tilt >= math.cos(math.radians(UPRIGHT_MAX_TILT))
+    return g.angle_to_deg(d, camera_pitch_up(d, MAX_PITCH)) <= UPRIGHT_MAX_TILT
 
 
 def on_side(world: np.ndarray | None) -> bool:
