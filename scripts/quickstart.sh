@@ -32,6 +32,10 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
 fi
 
 .venv/bin/formcheck models fetch full
+# The heavy model takes a second look at the frames the full one is unsure of (analyze,
+# batch): worth having, not worth failing the set-up over.
+.venv/bin/formcheck models fetch heavy \
+  || echo "note: could not prepare the heavy model; analyses will go on without a second look"
 mkdir -p out
 .venv/bin/formcheck analyze samples/tracks/glute_bridge_ndn_1.npz --exercise glute_bridge \
   --out out/demo.mp4 --report out/demo.json --no-history

@@ -93,7 +93,7 @@ def pose_starts(monkeypatch, tmp_path):
             self.n, self.loads = n, []
             started.append(self)
 
-        def load(self, path):
+        def load(self, path, second_look=None):
             self.loads.append(path)
 
         def close(self):
@@ -146,14 +146,14 @@ def test_video_commands_start_as_many_pose_processes_as_they_use(pose_starts, tm
     ex = ("-e", "glute_bridge")
     full = [tmp_path / "pose_landmarker_full.task"]
     cases = {
-        ("analyze", "clip.mp4", *ex): [(2, full)],
+        ("analyze", "clip.mp4", *ex): [(1, full)],  # one tracker: see analyze_pose_processes
         ("analyze", "clip.mp4", "--workers", "3", *ex): [(2, full)],
         ("analyze", "clip.mp4", "--workers=2", "--exercise=glute_bridge"): [(1, full)],
         ("analyze", "clip.mp4", "--workers", "1", *ex): [],
         ("analyze", "track.npz", *ex): [],
-        ("analyze", "clip.mp4", "--model", "heavy", *ex): [(2, [])],  # not prepared yet
-        ("analyze", "clip.mp4", "--model-path", "mine.task", *ex): [(2, [Path("mine.task")])],
-        ("live", "--source", "clip.mp4", "--no-window", *ex): [(2, full)],
+        ("analyze", "clip.mp4", "--model", "heavy", *ex): [(1, [])],  # not prepared yet
+        ("analyze", "clip.mp4", "--model-path", "mine.task", *ex): [(1, [Path("mine.task")])],
+        ("live", "--source", "clip.mp4", "--no-window", *ex): [(1, full)],
         ("live", "--source", "clip.mp4", "--no-window", "--workers", "2", *ex): [(1, full)],
         ("live", "--source", "clip.mp4", "--no-window", "--workers", "1", *ex): [],
     }

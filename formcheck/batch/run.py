@@ -24,7 +24,8 @@ class BatchOptions:
     exercise_file: str = ""
     variant: str = ""
     side: str = ""  # '' = auto
-    model_name: str = "pose_landmarker_full"
+    model_name: str = "pose_landmarker_full"  # names the tracks: with a second look, says so
+    second_look: str = ""  # the second-look model's file; '' none
     annotate: bool = False
     retry_failed: bool = False
 
@@ -105,7 +106,7 @@ def plan(items: list[BatchItem], opts: BatchOptions, state: BatchState) -> Plann
             video, ex_id, ex_file, opts.variant, side,
             "", opts.model_name, str(names.report),
             str(names.annotated) if opts.annotate else "", str(names.track),
-            str(cached or "")))
+            str(cached or ""), opts.second_look))
         state.put(row)
         planned.rows.append(row)
     return planned

@@ -29,6 +29,7 @@ class VideoTask:
     annotated: str  # '' = no annotated video
     track: str  # where to save the pose track (the cache entry)
     cached_track: str  # '' = run the model; else replay this track
+    second_look_file: str = ""  # a larger model for the frames the first is unsure of
 
 
 @dataclass(frozen=True)
@@ -57,17 +58,17 @@ class Worker:
 
     def __init__(self) -> None:
         self._estimator: PoseEstimator | None = None
-        self._model = ""
+        self._models = ("", "")
 
-    def _landmarker(self, model_file: str) -> PoseEstimator:
+    def _landmarker(self, model_file: str, second_look: str) -> PoseEstimator:
         from formcheck.pose.estimator import PoseEstimator
 
-        if self._estimator is None or self._model != model_file:
+        if self._estimator is None or self._models != (model_file, second_look):
             if self._estimator is not None:
                 self._estimator.close()
-            self._estimator = PoseEstimator(model_file)
+            self._estimator = PoseEstimator(model_file, second_look=second_look or None)
             self._estimator.prepare_census()
-            self._model = model_file
+            self._models = (model_file, second_look)
         return self._estimator
 
     def run(self, task: VideoTask) -> TaskResult:
@@ -107,7 +108,8 @@ class Worker:
                                      pose=Path(task.track), history=False)
             result = analyze_video(video, spec, Path(task.model_file), task.model_name,
                                    side=side, outputs=outputs,
-                                   estimator=self._landmarker(task.model_file))
+                                   estimator=self._landmarker(task.model_file,
+                                                              task.second_look_file))
             made_track = task.track
         if result.interrupted:
             raise InterruptedError("interrupted")

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from formcheck.cli.app import app
 from formcheck.cli.common import (
+    SECOND_LOOK_HELP,
     check_model,
     check_side,
     check_video_suffix,
@@ -20,6 +21,7 @@ from formcheck.cli.common import (
     fail_on,
     load_spec,
     resolve_model_path,
+    second_look_model,
     start_pose_processes,
     written,
 )
@@ -51,6 +53,8 @@ def analyze(
     no_history: bool = typer.Option(False, "--no-history", help="Don't file the report in "
                                     "the history folder."),
     audio_out: Path = typer.Option(None, "--audio-out", help=AUDIO_OUT_HELP),
+    second_look: bool = typer.Option(True, "--second-look/--no-second-look",
+                                     help=SECOND_LOOK_HELP),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     workers: int = typer.Option(0, "--workers", help="Processes in all: 1 = everything in "
                                 "this one; N = N-1 pose-inference processes beside it; "
@@ -69,17 +73,19 @@ def analyze(
                 {"the input": video, "--exercise-file": exercise_file,
                  "--model-path": model_path}, stdout_ok={"--report"})
     check_input(video)
+    look = None
     if not is_track_file(video):
         check_model(model)
+        look = second_look_model(model, model_path, second_look)
     outputs = SessionOutputs(report=report, video=out, pose=save_pose, history=not no_history)
     # The pose processes start now, once the command line is known to be good: they load
     # the model while this process prepares it and opens the video.
     warm = None if is_track_file(video) else start_pose_processes(
-        analyze_pose_processes(workers or None), model, model_path)
+        analyze_pose_processes(workers or None), model, model_path, look)
     try:
         with session_voice(spec, speak=False, audio_out=audio_out, offline=True) as voice:
             result = _analyze(video, spec, side_, model, model_path, outputs, quiet, workers,
-                              warm, voice)
+                              warm, voice, look)
     finally:
         if warm is not None:
             warm.close()
@@ -93,7 +99,7 @@ def analyze(
 
 def _analyze(video: Path, spec, side: str | None, model: str, model_path: Path | None,
              outputs: SessionOutputs, quiet: bool, workers: int, warm: WarmPool | None,
-             voice=None):
+             voice=None, second_look: Path | None = None):
     from formcheck.pipeline.analyze import analyze_track, analyze_video
 
     console = Console(stderr=True)
@@ -115,9 +121,10 @@ def _analyze(video: Path, spec, side: str | None, model: str, model_path: Path |
             else:
                 model_file, model_name = resolve_model_path(model, model_path)
                 if warm is not None:
-                    warm.load(model_file)  # the pose processes load it meanwhile
+                    warm.load(model_file, second_look)  # the pose processes load it meanwhile
                 return analyze_video(video, spec, model_file, model_name, side=side,
                                      outputs=outputs, progress=progress,
-                                     workers=workers or None, warm=warm, voice=voice)
+                                     workers=workers or None, warm=warm, voice=voice,
+                                     second_look=second_look)
         except SourceError as exc:
             raise UserError(str(exc)) from None

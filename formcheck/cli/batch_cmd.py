@@ -18,7 +18,13 @@ from rich.progress import (
 )
 
 from formcheck.cli.app import app
-from formcheck.cli.common import check_model, check_side, resolve_model_path
+from formcheck.cli.common import (
+    SECOND_LOOK_HELP,
+    check_model,
+    check_side,
+    resolve_model_path,
+    second_look_model,
+)
 from formcheck.errors import UserError
 from formcheck.pipeline.ending import Interrupted, sigterm_as_interrupt
 
@@ -48,6 +54,8 @@ def batch(
                                 "default RAY_ADDRESS, else a local Ray."),
     workers: int = typer.Option(0, "--workers", help="Videos at once: 0 = one per core "
                                 "(local) or per cluster CPU (ray)."),
+    second_look: bool = typer.Option(True, "--second-look/--no-second-look",
+                                     help=SECOND_LOOK_HELP),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Analyse many videos: one report each, a summary, resumable after a stop."""
@@ -67,8 +75,11 @@ def batch(
     if not items:
         raise UserError("no videos found in the inputs")
     model_name = model_path.name if model_path else f"pose_landmarker_{model}"
+    look = second_look_model(model, model_path, second_look)
+    if look is not None:  # other poses: other tracks, cached apart
+        model_name += f"+{look.stem}"
     opts = BatchOptions(out_dir.resolve(), exercise, str(exercise_file or ""), variant,
-                        side_, model_name, video, retry_failed)
+                        side_, model_name, str(look or ""), video, retry_failed)
     state = BatchState(opts.out_dir)
     try:
         planned = plan(items, opts, state)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from formcheck.analysis.exercise import ExerciseSpec, get_exercise
@@ -60,7 +61,29 @@ def resolve_model_path(model: str, model_path: Path | None) -> tuple[Path, str]:
     return path, (path.name if model_path else f"pose_landmarker_{model}")
 
 
-def start_pose_processes(n: int, model: str, model_path: Path | None):
+SECOND_LOOK_HELP = ("Look again with the heavy model at the frames where the pose model is "
+                    "unsure of the body (a few percent of frames; `formcheck models fetch "
+                    "heavy` prepares it).")
+
+
+def second_look_model(model: str, model_path: Path | None, wanted: bool) -> Path | None:
+    """The heavy model for a second look at the frames the pose model is unsure of
+    (pose/second_look.py): when wanted, prepared, and not the pose model itself. An analysis
+    never fetches it (no surprise download): missing, it is skipped with a note."""
+    if not wanted or (model == "heavy" and model_path is None):
+        return None
+    from formcheck.pose.models.resolve import READY, model_status
+
+    status, path = model_status("heavy")
+    if status != READY:
+        print(f"formcheck: note: no second look at unsure frames: the heavy model is "
+              f"{status} (`formcheck models fetch heavy` prepares it)", file=sys.stderr)
+        return None
+    return path
+
+
+def start_pose_processes(n: int, model: str, model_path: Path | None,
+                         second_look: Path | None = None):
     """`n` pose processes started now (pose_process.WarmPool: a backend takes them later),
     or None for none. Called once the command line has been checked, so that a mistake
     starts nothing. They are told the likely model at once (--model-path as given, or the
@@ -74,7 +97,7 @@ def start_pose_processes(n: int, model: str, model_path: Path | None):
     pool = WarmPool(n)
     guess = model_path.expanduser() if model_path else cached_model(model)
     if guess.is_file():
-        pool.load(guess)
+        pool.load(guess, second_look)
     return pool
 
 

@@ -115,16 +115,18 @@ def analyze_video(path: Path, spec: ExerciseSpec, model_path: Path, model_name: 
                   side: str | None, outputs: SessionOutputs,
                   progress: Progress | None = None, workers: int | None = None,
                   warm: WarmPool | None = None, voice: Voice | None = None,
-                  estimator: PoseEstimator | None = None) -> AnalyzeResult:
+                  estimator: PoseEstimator | None = None,
+                  second_look: Path | None = None) -> AnalyzeResult:
     """Analyse a video. workers=1: everything in this process (decode and encode threads
     around a pose thread); workers>=2: inference in workers-1 pose processes (by default one
     per core), taken from `warm` when it has them already started. `estimator`: the
-    in-process landmarker to use (restarted for this video: a batch worker keeps one)."""
+    in-process landmarker to use (restarted for this video: a batch worker keeps one).
+    `second_look`: a larger model for the frames the first is unsure of."""
     with _video_run(path, spec, side, model_name, outputs) as run:
         info = run.source.info
         processes = 0 if estimator is not None else analyze_pose_processes(workers)
         with open_backend(model_path, "ordered", (info.height, info.width, 3),
-                          processes, warm, estimator) as backend:
+                          processes, warm, estimator, second_look) as backend:
             items = ((p.frame.image, p.pose) for p in backend.poses(run.decode))
             return _run(run.session, _checked(items, run.source, run.session), outputs,
                         run.writer, progress, info.frame_count, voice=voice)

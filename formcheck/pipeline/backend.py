@@ -83,7 +83,7 @@ class ThreadServer:
     times: WorkerTimes | None = None
 
     def __init__(self, model_path: Path, slots: int, census: bool = True,
-                 estimator: PoseEstimator | None = None):
+                 estimator: PoseEstimator | None = None, second_look: Path | None = None):
         """`estimator`: a landmarker kept by the caller across videos (a batch worker loads
         the model once), restarted here for this stream and left open by close()."""
         from formcheck.pose.estimator import PoseEstimator
@@ -91,7 +91,7 @@ class ThreadServer:
         self.slots = slots
         self._owned = estimator is None
         if estimator is None:
-            estimator = PoseEstimator(model_path, census=census)
+            estimator = PoseEstimator(model_path, census=census, second_look=second_look)
         else:
             estimator.restart()
         self._est = estimator
@@ -400,9 +400,10 @@ class PoseBackend:
 class InProcessBackend(PoseBackend):
     """The landmarker on a thread of this process."""
 
-    def __init__(self, model_path: Path, mode: Mode, estimator: PoseEstimator | None = None):
+    def __init__(self, model_path: Path, mode: Mode, estimator: PoseEstimator | None = None,
+                 second_look: Path | None = None):
         super().__init__([ThreadServer(model_path, slots=4 if mode == "ordered" else 3,
-                                       estimator=estimator)],
+                                       estimator=estimator, second_look=second_look)],
                          mode, POSE_MAX_SIDE if mode == "latest" else None)
 
 
@@ -411,7 +412,8 @@ class ProcessPoolBackend(PoseBackend):
     (started ahead by the command: WarmPool), else started here. The first counts people."""
 
     def __init__(self, model_path: Path, mode: Mode, shape: tuple[int, int, int],
-                 processes: int, warm: WarmPool | None = None):
+                 processes: int, warm: WarmPool | None = None,
+                 second_look: Path | None = None):
         # Ordered: a few frames ahead per process; latest: one in flight, one waiting, one
         # being filled.
         slots = 6 if mode == "ordered" else 3
@@ -420,7 +422,8 @@ class ProcessPoolBackend(PoseBackend):
             for i in range(processes):
                 proc = (warm.take() if warm else None) or PoseProcess()
                 servers.append(proc)
-                proc.load(model_path, census=(i == 0))  # nothing to do if told already
+                # nothing to do if told already
+                proc.load(model_path, census=(i == 0), second_look=second_look)
                 proc.open_ring(shape, slots)
         except BaseException:
             for proc in servers:
@@ -430,10 +433,11 @@ class ProcessPoolBackend(PoseBackend):
 
 
 def open_backend(model_path: Path, mode: Mode, shape: tuple[int, int, int], processes: int,
-                 warm: WarmPool | None = None, estimator: PoseEstimator | None = None
-                 ) -> PoseBackend:
+                 warm: WarmPool | None = None, estimator: PoseEstimator | None = None,
+                 second_look: Path | None = None) -> PoseBackend:
     """A pool of `processes` pose processes, or with none the in-process landmarker (the
-    caller's `estimator` when given)."""
+    caller's `estimator` when given, with its own second look). `second_look`: a larger
+    model for the frames the first is unsure of (pose/second_look.py)."""
     if processes > 0:
-        return ProcessPoolBackend(model_path, mode, shape, processes, warm)
-    return InProcessBackend(model_path, mode, estimator)
+        return ProcessPoolBackend(model_path, mode, shape, processes, warm, second_look)
+    return InProcessBackend(model_path, mode, estimator, second_look)

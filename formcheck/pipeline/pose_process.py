@@ -74,6 +74,8 @@ class Load:
     model: str
     census: bool
     file: tuple[int, int, int] = (0, 0, 0)
+    second_look: str = ""  # a larger model for the frames the first is unsure of; "" none
+    second_file: tuple[int, int, int] = (0, 0, 0)
 
 
 def _identity(path) -> tuple[int, int, int]:
@@ -155,7 +157,8 @@ def _serve(jobs: Connection, results: Connection) -> None:
             # guess made before the command line checked the model.
             est = None
             try:
-                est = PoseEstimator(job.model, census=job.census)
+                est = PoseEstimator(job.model, census=job.census,
+                                    second_look=job.second_look or None)
                 est.prepare_census()
             except Exception as exc:
                 est, failed = None, f"{type(exc).__name__}: {exc}"
@@ -286,17 +289,22 @@ def max_workers(cores: int, free: int | None) -> int:
 
 def analyze_pose_processes(workers: int | None) -> int:
     """Pose processes for `analyze --workers N`: N - 1 (processes in all), by default one
-    per core."""
-    return (workers or default_pose_processes() + 1) - 1
+    (with one core or more). One, because the landmarker tracks the body from frame to frame:
+    two processes taking turns are two trackers each seeing every other frame, whose poses
+    disagree from one frame to the next (measured on the 29 dev rep clips: 23 counted
+    exactly that way, 26 with one). Decoding and drawing still run beside it."""
+    return (workers or min(default_pose_processes(), 1) + 1) - 1
 
 
 def live_pose_processes(workers: int | None) -> int:
     """Pose processes for a live session: `workers` - 1 when given (processes in all, as for
-    analyze), else two on two or more cores (taking turns, so that a frame rarely waits for
-    the model), none on one core (inference in-process)."""
+    analyze), else one on two or more cores, none on one core (inference in-process). One,
+    as for analyze: two taking turns are two trackers whose poses disagree from frame to
+    frame (on dev clips played live, one process analysed as many frames and counted 3 of
+    7 clips better or the same, never worse)."""
     if workers:
         return max(workers - 1, 0)
-    return min(2, default_pose_processes())
+    return min(1, default_pose_processes())
 
 
 class PoseProcess:
@@ -336,10 +344,11 @@ class PoseProcess:
         except OSError:
             pass  # a process that died already: wait_ready or result says so
 
-    def load(self, model_path, census: bool) -> None:
-        """Have it load the model (and the crowd-census landmarker) now, unless told so
-        already (the same file, unchanged)."""
-        msg = Load(str(model_path), census, _identity(model_path))
+    def load(self, model_path, census: bool, second_look=None) -> None:
+        """Have it load the model (and the crowd-census landmarker, and the `second_look`
+        model if any) now, unless told so already (the same files, unchanged)."""
+        msg = Load(str(model_path), census, _identity(model_path), str(second_look or ""),
+                   _identity(second_look) if second_look else (0, 0, 0))
         if self.loaded != msg:
             self._send(msg)
             self.loaded = msg
@@ -486,13 +495,13 @@ class WarmPool:
             except Exception:  # noqa: BLE001  # it shows as a dead process when taken
                 pass
 
-    def load(self, model_path: Path | str) -> None:
+    def load(self, model_path: Path | str, second_look: Path | None = None) -> None:
         """Name the model as soon as it is known, so that the processes load it while this
         one still opens the video; the same one is not loaded twice, and one that fails to
         load is forgotten once a later one loads. The first does the crowd census (as the
         backends ask of the first process they take)."""
         for i, proc in enumerate(self._procs):
-            proc.load(model_path, census=(i == 0))
+            proc.load(model_path, census=(i == 0), second_look=second_look)
 
     def started(self) -> list[PoseProcess]:
         """The processes not taken yet, once all have been started."""

@@ -14,7 +14,8 @@ from typing import Any
 import cv2
 import numpy as np
 
-from formcheck.pose.landmarks import N_LANDMARKS, PoseFrame
+from formcheck.pose.landmarks import N_LANDMARKS, PoseFrame, box_iou
+from formcheck.pose.second_look import SecondLook
 from formcheck.pose.select import PersonSelector
 from formcheck.pose.tasks_api import import_tasks
 
@@ -74,21 +75,12 @@ class CensusSchedule:
             self._gap = min(self._gap * 2, CENSUS_MAX_EVERY_S)
 
 
-def _box_iou(a: np.ndarray, b: np.ndarray) -> float:
-    (ax0, ay0), (ax1, ay1) = a.min(0), a.max(0)
-    (bx0, by0), (bx1, by1) = b.min(0), b.max(0)
-    iw, ih = max(0.0, min(ax1, bx1) - max(ax0, bx0)), max(0.0, min(ay1, by1) - max(ay0, by0))
-    inter = iw * ih
-    union = (ax1 - ax0) * (ay1 - ay0) + (bx1 - bx0) * (by1 - by0) - inter
-    return inter / union if union > 0 else 0.0
-
-
 def distinct_people(poses: list[np.ndarray], max_iou: float = 0.3) -> int:
     """People whose landmark boxes barely overlap: a low-confidence second detection of the
     same person is not a second person."""
     kept: list[np.ndarray] = []
     for p in poses:
-        if all(_box_iou(p, k) <= max_iou for k in kept):
+        if all(box_iou(p, k) <= max_iou for k in kept):
             kept.append(p)
     return len(kept)
 
@@ -104,7 +96,10 @@ class PoseEstimator:
     """
 
     def __init__(self, model_path: str | Path, num_poses: int = 1,
-                 min_confidence: float = 0.5, census: bool = True):
+                 min_confidence: float = 0.5, census: bool = True,
+                 second_look: str | Path | None = None):
+        """`second_look`: a larger model's file, to look again at the frames where this one
+        is unsure of the body (pose/second_look.py); None for none (live: no time for it)."""
         self._mp = import_tasks()
         from mediapipe.tasks.python import BaseOptions, vision
 
@@ -119,6 +114,9 @@ class PoseEstimator:
         self._model_path = str(model_path)
         self._census_lm = None
         self._census_enabled = census
+        self.second_look: SecondLook | None = None
+        if second_look is not None:
+            self.second_look = SecondLook.open(second_look)
         self.restart()
 
     def restart(self) -> None:
@@ -159,6 +157,8 @@ class PoseEstimator:
             image, self._timestamp_ms(t_s))
         w, h = size or (rgb.shape[1], rgb.shape[0])
         pose = result_to_frame(result, t_s, index, w, h, self.selector)
+        if self.second_look is not None:
+            pose = self.second_look.look(pose, image)
         return self._with_census(pose, image)
 
     def _with_census(self, pose: PoseFrame, image) -> PoseFrame:
@@ -200,6 +200,8 @@ class PoseEstimator:
         self._landmarker.close()
         if self._census_lm is not None:
             self._census_lm.close()
+        if self.second_look is not None:
+            self.second_look.close()
 
     def __enter__(self) -> PoseEstimator:
         return self

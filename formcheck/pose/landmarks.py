@@ -73,6 +73,16 @@ def side_index(name: str, side: str) -> int:
     return int(LM[f"{side.upper()}_{name.upper()}"])
 
 
+def box_iou(a: np.ndarray, b: np.ndarray) -> float:
+    """Overlap (intersection over union) of two sets of points' bounding boxes."""
+    (ax0, ay0), (ax1, ay1) = a.min(0), a.max(0)
+    (bx0, by0), (bx1, by1) = b.min(0), b.max(0)
+    iw, ih = max(0.0, min(ax1, bx1) - max(ax0, bx0)), max(0.0, min(ay1, by1) - max(ay0, by0))
+    inter = iw * ih
+    union = (ax1 - ax0) * (ay1 - ay0) + (bx1 - bx0) * (by1 - by0) - inter
+    return inter / union if union > 0 else 0.0
+
+
 @dataclass(frozen=True)
 class PoseFrame:
     """Landmarks of one person in one frame; arrays are None when nobody was found."""

@@ -1,0 +1,84 @@
+"""A second look, with a larger model, at the frames where the first model is unsure of the
+body it follows.
+
+Tracking frame to frame, the full model sometimes loses its grip on a body (backlit, a
+skeleton flipped upside down for half a second, a leg seen end-on) and says so with low
+visibility and presence on the joints that matter. The heavy model, about three times
+slower, often sees those frames right; run on those frames only (about 2% of the dev
+clips'), it costs a few percent of an analysis. It runs in IMAGE mode: it sees only
+scattered frames, so there is no track for it to follow.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from formcheck.pose.landmarks import PoseFrame, box_iou
+
+# Shoulders, hips, knees and ankles: every exercise's measures hang on these.
+BODY = (11, 12, 23, 24, 25, 26, 27, 28)
+UNSURE_BELOW = 0.5  # the first model's body confidence under which the second one looks
+# The second pose replaces the first only when surer by this much: two models' confidences
+# are close but not the same scale, and a tie is no reason to swap skeletons mid-track.
+SURER_BY = 0.05
+SAME_PERSON_IOU = 0.3  # landmark boxes overlapping less than this are someone else
+
+
+def body_confidence(pose: PoseFrame) -> float:
+    """Mean visibility x presence of the body's main joints; 0 when nobody was found."""
+    if pose.visibility is None or pose.presence is None:
+        return 0.0
+    v = np.nan_to_num(pose.visibility[list(BODY)].astype(np.float64))
+    p = np.nan_to_num(pose.presence[list(BODY)].astype(np.float64))
+    return float((v * p).mean())
+
+
+class SecondLook:
+    """`look(pose, image)`: the pose to use for this frame, the second model's when the
+    first was unsure and the second is surer of the same person. `looked`/`taken` count
+    the frames it ran on and the frames whose pose it replaced. `landmarker`: anything
+    with MediaPipe's IMAGE-mode `detect(image)` and `close()` (open() makes the real one)."""
+
+    def __init__(self, landmarker: Any):
+        self._lm = landmarker
+        self.looked = 0
+        self.taken = 0
+
+    @classmethod
+    def open(cls, model_path: str | Path) -> SecondLook:
+        from mediapipe.tasks.python import BaseOptions, vision
+
+        return cls(vision.PoseLandmarker.create_from_options(
+            vision.PoseLandmarkerOptions(
+                base_options=BaseOptions(model_asset_path=str(model_path)),
+                running_mode=vision.RunningMode.IMAGE, num_poses=1)))
+
+    def look(self, pose: PoseFrame, image: Any) -> PoseFrame:
+        first = body_confidence(pose)
+        if first >= UNSURE_BELOW:
+            return pose
+        self.looked += 1
+        result = self._lm.detect(image)
+        if not result.pose_landmarks:
+            return pose
+        lms = result.pose_landmarks[0]
+        arr = np.array([(p.x, p.y, p.z, p.visibility or 0.0, p.presence or 0.0) for p in lms],
+                       dtype=np.float64)
+        world = (np.array([(p.x, p.y, p.z) for p in result.pose_world_landmarks[0]],
+                          dtype=np.float64)
+                 if result.pose_world_landmarks else np.full((len(lms), 3), np.nan))
+        second = PoseFrame(pose.t_s, pose.index, pose.width, pose.height, arr[:, :3], world,
+                           arr[:, 3], arr[:, 4], n_people=max(pose.n_people, 1))
+        if body_confidence(second) < first + SURER_BY:
+            return pose
+        if pose.image is not None and box_iou(pose.image[:, :2],
+                                               arr[:, :2]) < SAME_PERSON_IOU:
+            return pose
+        self.taken += 1
+        return second
+
+    def close(self) -> None:
+        self._lm.close()
