@@ -12,7 +12,14 @@ import numpy as np
 import pytest
 
 from formcheck.pose.landmarks import N_LANDMARKS, PoseFrame
-from formcheck.pose.second_look import BODY, SURER_BY, UNSURE_BELOW, SecondLook, body_confidence
+from formcheck.pose.second_look import (
+    BODY,
+    LOOK_AGAIN_S,
+    SURER_BY,
+    UNSURE_BELOW,
+    SecondLook,
+    body_confidence,
+)
 
 
 def pose(confidence: float, centre=(0.5, 0.5), t_s: float = 1.0) -> PoseFrame:
@@ -81,6 +88,30 @@ def test_nobody_found_then_the_second_look_finds_the_person():
     assert body_confidence(empty) == 0.0
     got = look.look(empty, "image")
     assert got.detected and got.n_people == 1 and look.taken == 1
+
+
+def test_after_a_fruitless_look_the_next_waits_while_takes_go_on_every_frame():
+    """An empty room costs a heavy inference every LOOK_AGAIN_S, not every frame; a stretch
+    the heavy model sees better is looked at frame by frame."""
+    stand_in = StandIn(None)
+    look = SecondLook(stand_in)
+    frames = [PoseFrame(i / 30, i, 640, 480) for i in range(30)]  # a second of nobody
+    for f in frames:
+        look.look(f, "image")
+    step = round(LOOK_AGAIN_S * 30)
+    assert stand_in.calls == len(range(0, 30, step)) < 30 / 3
+    stand_in.found = pose(0.9)  # the person comes back, seen by the heavy model only
+    late = [PoseFrame(1 + i / 30, 30 + i, 640, 480) for i in range(10)]
+    got = [look.look(f, "image") for f in late]
+    waited = sum(not g.detected for g in got)  # frames before the next look was due
+    assert waited < step and all(g.detected for g in got[waited:])
+    assert look.taken == 10 - waited
+    stand_in.found = None
+    look.look(PoseFrame(2.0, 60, 640, 480), "image")  # fruitless: the next waits till 2.2 s
+    calls = stand_in.calls
+    look.restart()  # a new stream, times from 0 again: its first unsure frame is looked at
+    look.look(PoseFrame(0.0, 0, 640, 480), "image")
+    assert stand_in.calls == calls + 1
 
 
 @pytest.fixture(scope="module")

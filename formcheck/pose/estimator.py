@@ -132,6 +132,8 @@ class PoseEstimator:
         self.selector = PersonSelector()
         self._last_ms = -1
         self._census = CensusSchedule(self._census_enabled)
+        if self.second_look is not None:
+            self.second_look.restart()
         self._people = 0
         self._census_hits = 0
 

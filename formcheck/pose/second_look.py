@@ -4,8 +4,8 @@ body it follows.
 Tracking frame to frame, the full model sometimes loses its grip on a body (backlit, a
 skeleton flipped upside down for half a second, a leg seen end-on) and says so with low
 visibility and presence on the joints that matter. The heavy model, about three times
-slower, often sees those frames right; run on those frames only (about 2% of the dev
-clips'), it costs a few percent of an analysis. It runs in IMAGE mode: it sees only
+slower, often sees those frames right; run on those frames only (1.3% of the dev clips',
+with LOOK_AGAIN_S), it costs a few percent of an analysis. It runs in IMAGE mode: it sees only
 scattered frames, so there is no track for it to follow.
 """
 
@@ -25,6 +25,10 @@ UNSURE_BELOW = 0.5  # the first model's body confidence under which the second o
 # are close but not the same scale, and a tie is no reason to swap skeletons mid-track.
 SURER_BY = 0.05
 SAME_PERSON_IOU = 0.3  # landmark boxes overlapping less than this are someone else
+# After a look that changed nothing (nobody in view, or the heavy model no surer), the next
+# one waits this long in stream time: an empty room or a person the heavy model cannot see
+# better would otherwise cost a heavy inference (~3 frames' worth) on every frame.
+LOOK_AGAIN_S = 0.2
 
 
 def body_confidence(pose: PoseFrame) -> float:
@@ -40,12 +44,18 @@ class SecondLook:
     """`look(pose, image)`: the pose to use for this frame, the second model's when the
     first was unsure and the second is surer of the same person. `looked`/`taken` count
     the frames it ran on and the frames whose pose it replaced. `landmarker`: anything
-    with MediaPipe's IMAGE-mode `detect(image)` and `close()` (open() makes the real one)."""
+    with MediaPipe's IMAGE-mode `detect(image)` and `close()` (open() makes the real one).
+    Times are the frames' own (a stream restarting at 0 is a new stream: make a new one or
+    call restart())."""
 
     def __init__(self, landmarker: Any):
         self._lm = landmarker
         self.looked = 0
         self.taken = 0
+        self._next_t = float("-inf")
+
+    def restart(self) -> None:
+        self._next_t = float("-inf")
 
     @classmethod
     def open(cls, model_path: str | Path) -> SecondLook:
@@ -58,12 +68,23 @@ class SecondLook:
 
     def look(self, pose: PoseFrame, image: Any) -> PoseFrame:
         first = body_confidence(pose)
-        if first >= UNSURE_BELOW:
+        if first >= UNSURE_BELOW or pose.t_s < self._next_t:
             return pose
         self.looked += 1
+        second = self._second(pose, image)
+        if second is None:
+            self._next_t = pose.t_s + LOOK_AGAIN_S
+            return pose
+        self._next_t = float("-inf")
+        self.taken += 1
+        return second
+
+    def _second(self, pose: PoseFrame, image: Any) -> PoseFrame | None:
+        """The second model's pose, if surer of the same person; else None."""
+        first = body_confidence(pose)
         result = self._lm.detect(image)
         if not result.pose_landmarks:
-            return pose
+            return None
         lms = result.pose_landmarks[0]
         arr = np.array([(p.x, p.y, p.z, p.visibility or 0.0, p.presence or 0.0) for p in lms],
                        dtype=np.float64)
@@ -73,11 +94,10 @@ class SecondLook:
         second = PoseFrame(pose.t_s, pose.index, pose.width, pose.height, arr[:, :3], world,
                            arr[:, 3], arr[:, 4], n_people=max(pose.n_people, 1))
         if body_confidence(second) < first + SURER_BY:
-            return pose
+            return None
         if pose.image is not None and box_iou(pose.image[:, :2],
                                                arr[:, :2]) < SAME_PERSON_IOU:
-            return pose
-        self.taken += 1
+            return None
         return second
 
     def close(self) -> None:
