@@ -113,7 +113,7 @@ def pose_starts(monkeypatch, tmp_path):
         raise _Stop
 
     monkeypatch.setattr(pose_process, "WarmPool", Pool)
-    monkeypatch.setattr(pose_process, "default_pose_processes", lambda: 2)
+    monkeypatch.setattr(pose_process, "default_pose_processes", lambda: 1)
     monkeypatch.setattr(analyze_cmd, "_analyze", stop)
     monkeypatch.setattr(live_cmd, "resolve_model_path", stop)
     monkeypatch.setattr(video, "VideoFileSource", Source)

@@ -58,7 +58,7 @@ def analyze(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     workers: int = typer.Option(0, "--workers", help="Processes in all: 1 = everything in "
                                 "this one; N = N-1 pose-inference processes beside it; "
-                                "0 = auto (one pose process per core)."),
+                                "0 = auto (one pose process on 2+ cores)."),
 ) -> None:
     """Analyse a recorded video: count reps, time holds, check form."""
     spec = load_spec(exercise, exercise_file, variant)

@@ -59,7 +59,7 @@ def live(
                                     "the history folder."),
     workers: int = typer.Option(0, "--workers", help="Processes in all: 1 = pose inference "
                                 "in this process; N = N-1 pose processes taking "
-                                "turns; 0 = auto (two pose processes on 2+ cores)."),
+                                "turns; 0 = auto (one pose process on 2+ cores)."),
     voice: bool = typer.Option(None, "--voice/--no-voice", help=VOICE_HELP),
     audio_out: Path = typer.Option(None, "--audio-out", help=AUDIO_OUT_HELP),
     source_speed: float = typer.Option(1.0, "--source-speed", hidden=True,

@@ -118,8 +118,8 @@ def analyze_video(path: Path, spec: ExerciseSpec, model_path: Path, model_name: 
                   estimator: PoseEstimator | None = None,
                   second_look: Path | None = None) -> AnalyzeResult:
     """Analyse a video. workers=1: everything in this process (decode and encode threads
-    around a pose thread); workers>=2: inference in workers-1 pose processes (by default one
-    per core), taken from `warm` when it has them already started. `estimator`: the
+    around a pose thread); workers>=2: inference in workers-1 pose processes (by default one:
+    one tracker), taken from `warm` when it has them already started. `estimator`: the
     in-process landmarker to use (restarted for this video: a batch worker keeps one).
     `second_look`: a larger model for the frames the first is unsure of."""
     with _video_run(path, spec, side, model_name, outputs) as run:

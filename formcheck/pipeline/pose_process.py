@@ -253,10 +253,9 @@ def start_server() -> None:
 
 
 def default_pose_processes() -> int:
-    """Pose processes for one video: one per core (up to 4) beside this process, which
-    decodes, draws and encodes; none on a single core."""
-    cores = os.cpu_count() or 1
-    return min(cores, 4) if cores >= 2 else 0
+    """Pose processes for one video: one beside this process, which decodes, draws and
+    encodes (one tracker: see analyze_pose_processes); none on a single core."""
+    return 1 if (os.cpu_count() or 1) >= 2 else 0
 
 
 # Memory a pose process needs: measured 165 MB resident with the full model loaded (72 MB
@@ -293,18 +292,18 @@ def analyze_pose_processes(workers: int | None) -> int:
     two processes taking turns are two trackers each seeing every other frame, whose poses
     disagree from one frame to the next (measured on the 29 dev rep clips: 23 counted
     exactly that way, 26 with one). Decoding and drawing still run beside it."""
-    return (workers or min(default_pose_processes(), 1) + 1) - 1
+    return (workers or default_pose_processes() + 1) - 1
 
 
 def live_pose_processes(workers: int | None) -> int:
     """Pose processes for a live session: `workers` - 1 when given (processes in all, as for
     analyze), else one on two or more cores, none on one core (inference in-process). One,
     as for analyze: two taking turns are two trackers whose poses disagree from frame to
-    frame (on dev clips played live, one process analysed as many frames and counted 3 of
-    7 clips better or the same, never worse)."""
+    frame (7 dev clips played live: one process analysed as many frames, within 3%, and
+    counted 2 of them better, none worse)."""
     if workers:
         return max(workers - 1, 0)
-    return min(1, default_pose_processes())
+    return default_pose_processes()
 
 
 class PoseProcess:
