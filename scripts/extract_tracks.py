@@ -9,6 +9,7 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
+from formcheck import native_log
 from formcheck.pose.estimator import PoseEstimator
 from formcheck.pose.landmarks import PoseTrack
 from formcheck.source.video import VideoFileSource
@@ -29,6 +30,7 @@ def extract(video: Path, model: Path, second_look: Path | None = None) -> PoseTr
 
 
 def main() -> None:
+    native_log.redirect()  # MediaPipe's native chatter to a log file, as the commands do
     ap = argparse.ArgumentParser()
     ap.add_argument("out_dir", type=Path)
     ap.add_argument("videos", nargs="+", type=Path)
