@@ -65,7 +65,10 @@ def layout(page: Path, width: int, tmp: Path) -> dict:
     narrower than 500 px; a frame can) and measure every element and plot."""
     host = tmp / f"host-{width}.html"
     host.write_text(
-        '<!DOCTYPE html><html><body style="margin:0"><iframe id="f" style="border:0;'
+        # The charset declared: a file:// page without one is decoded by Chromium's guess,
+        # which now and then is Windows-1252 ("Â°" for "°": units unrecognised).
+        '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body style="margin:0">'
+        '<iframe id="f" style="border:0;'
         f'width:{width}px;height:3000px" srcdoc="{H.escape(page.read_text(), quote=True)}">'
         f"</iframe>{PROBE}</body></html>", encoding="utf-8")
     done = subprocess.run(
