@@ -156,3 +156,19 @@ def test_the_heavy_model_sees_the_flipped_skeleton_right(videos, model_path, hea
     assert np.all(conf[0][changed] >= np.nan_to_num(conf[1][changed]) + SURER_BY)
     t = looked["t_s"][changed]
     assert np.any((t > 4.0) & (t < 4.9))  # among them the flipped stretch
+
+
+def test_without_a_prepared_heavy_model_the_analysis_says_so_and_goes_on(tmp_path, monkeypatch,
+                                                                        capsys):
+    """No surprise download: the second look is skipped with one note naming the fix, and
+    nothing is written to the model folder."""
+    from formcheck.cli.common import second_look_model
+
+    monkeypatch.setenv("FORMCHECK_MODEL_DIR", str(tmp_path))
+    assert second_look_model("full", None, wanted=True) is None
+    err = capsys.readouterr().err
+    assert "no second look" in err and "formcheck models fetch heavy" in err
+    assert list(tmp_path.iterdir()) == []
+    assert second_look_model("full", None, wanted=False) is None  # --no-second-look: silent
+    assert second_look_model("heavy", None, wanted=True) is None  # heavy already
+    assert capsys.readouterr().err == ""

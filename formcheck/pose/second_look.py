@@ -11,12 +11,15 @@ scattered frames, so there is no track for it to follow.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from formcheck.pose.landmarks import PoseFrame, box_iou
+from formcheck.pose.result import result_to_frame
+from formcheck.pose.select import PersonSelector
 
 # Shoulders, hips, knees and ankles: every exercise's measures hang on these.
 BODY = (11, 12, 23, 24, 25, 26, 27, 28)
@@ -71,7 +74,7 @@ class SecondLook:
         if first >= UNSURE_BELOW or pose.t_s < self._next_t:
             return pose
         self.looked += 1
-        second = self._second(pose, image)
+        second = self._second(pose, first, image)
         if second is None:
             self._next_t = pose.t_s + LOOK_AGAIN_S
             return pose
@@ -79,26 +82,16 @@ class SecondLook:
         self.taken += 1
         return second
 
-    def _second(self, pose: PoseFrame, image: Any) -> PoseFrame | None:
-        """The second model's pose, if surer of the same person; else None."""
-        first = body_confidence(pose)
-        result = self._lm.detect(image)
-        if not result.pose_landmarks:
-            return None
-        lms = result.pose_landmarks[0]
-        arr = np.array([(p.x, p.y, p.z, p.visibility or 0.0, p.presence or 0.0) for p in lms],
-                       dtype=np.float64)
-        world = (np.array([(p.x, p.y, p.z) for p in result.pose_world_landmarks[0]],
-                          dtype=np.float64)
-                 if result.pose_world_landmarks else np.full((len(lms), 3), np.nan))
-        second = PoseFrame(pose.t_s, pose.index, pose.width, pose.height, arr[:, :3], world,
-                           arr[:, 3], arr[:, 4], n_people=max(pose.n_people, 1))
-        if body_confidence(second) < first + SURER_BY:
+    def _second(self, pose: PoseFrame, first: float, image: Any) -> PoseFrame | None:
+        """The second model's pose, if surer (than `first`) of the same person; else None."""
+        found = result_to_frame(self._lm.detect(image), pose.t_s, pose.index, pose.width,
+                                pose.height, PersonSelector())
+        if found.image is None or body_confidence(found) < first + SURER_BY:
             return None
         if pose.image is not None and box_iou(pose.image[:, :2],
-                                               arr[:, :2]) < SAME_PERSON_IOU:
+                                               found.image[:, :2]) < SAME_PERSON_IOU:
             return None
-        return second
+        return replace(found, n_people=max(pose.n_people, 1))
 
     def close(self) -> None:
         self._lm.close()
