@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -14,6 +15,12 @@ sys.path.insert(0, str(TESTS))  # test-support modules (kinematics.py)
 
 SAMPLES = REPO / "samples" / "tracks"
 VIDEOS = Path(os.environ.get("FORMCHECK_TEST_VIDEOS", REPO.parent / "shared" / "videos"))
+
+# A shell that starts the tests in the background makes them ignore Ctrl+C (SIGINT), and every
+# command a test starts would inherit that: the tests of what Ctrl+C does need it to arrive as
+# from a terminal.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(autouse=True)
