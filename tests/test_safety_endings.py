@@ -86,7 +86,10 @@ ANALYZE = ("analyze", "t.npz", "-e", "glute_bridge", "--out", "a.mp4", "--report
 @pytest.mark.slow
 def test_second_ctrl_c_only_hurries_the_video_and_the_report_is_written(folder):
     before = snapshot(folder)
-    proc = _start(folder, *ANALYZE, env={ENCODE_DELAY_ENV: "0.3"})
+    # One second a frame: the four scenes queued behind the one being written outlast the
+    # second Ctrl+C even when a busy machine delays it (at 0.3 s, CI once drained the queue
+    # first and nothing was left out).
+    proc = _start(folder, *ANALYZE, env={ENCODE_DELAY_ENV: "1"})
     code, out, err = _interrupt(proc, folder, 2)
     assert code == 130, err
     assert "hurrying: the video stops here" in err and "Traceback" not in err
@@ -120,9 +123,10 @@ def test_third_ctrl_c_abandons_the_video_never_the_report(folder):
 @pytest.mark.parametrize("presses", [2, 3])
 def test_live_keeps_its_report_on_repeated_ctrl_c(videos, model_path, folder, presses):
     before = snapshot(folder)
+    # Two seconds a frame, as above: the third Ctrl+C must come while a frame is being written.
     proc = _start(folder, "live", "--source", videos / CLIP, "--no-window", "-e",
                   "glute_bridge", "--model-path", model_path, "--out", "a.mp4",
-                  "--report", "a.json", "--no-history", env={ENCODE_DELAY_ENV: "1"})
+                  "--report", "a.json", "--no-history", env={ENCODE_DELAY_ENV: "2"})
     code, out, err = _interrupt(proc, folder, presses)
     assert "Traceback" not in err
     data = _report(folder / "a.json")

@@ -205,9 +205,9 @@ class VideoOutput:
             return
         self.writer.write(*item)
         if self._delay:
-            if self.writer.frames == 1:
-                print(f"formcheck: {ENCODING_MARK}", file=sys.stderr, flush=True)
             time.sleep(self._delay)
+            if self.writer.frames == 1:  # said after the first delay: scenes are queued by then
+                print(f"formcheck: {ENCODING_MARK}", file=sys.stderr, flush=True)
 
     def put(self, scene: np.ndarray | None, t_s: float | None = None) -> None:
         """`t_s`: the scene's capture time (needed when `timed`: see AnnotatedVideoWriter)."""
