@@ -113,6 +113,33 @@ def test_a_pose_folded_back_on_itself_is_not_a_swing_reading():
     assert MAX_TURN < 180 and np.isnan(evaluate(spec, Points(px, vis, "right")))
 
 
+def test_the_clamshell_opening_is_the_knee_rising_along_the_hips_line():
+    # Side-lying, hips stacked 0.2 m apart (left on top), thighs 0.45 m forward, knees
+    # together. Opening the top knee rises along the hips' line; drawing it toward the chest
+    # (getting up) turns the thighs apart as much, but not along that line.
+    from formcheck.analysis.measures import MeasureSpec, Points, evaluate
+
+    spec = MeasureSpec("opening", "spread_along", ("hip", "knee", "other_hip", "other_knee"))
+    pts = np.zeros((33, 3))
+    pts[LM.LEFT_HIP], pts[LM.RIGHT_HIP] = (0, -0.1, 0), (0, 0.1, 0)
+    pts[LM.RIGHT_KNEE] = (0.45, 0.0, 0)
+
+    def opening(knee) -> float:
+        pts[LM.LEFT_KNEE] = knee
+        return evaluate(spec, Points(pts, np.ones(33), "left"))
+
+    converge = np.degrees(np.arctan(0.1 / 0.45))  # each thigh toward the other knee
+    together = opening((0.45, 0.0, 0))
+    assert together == pytest.approx(-2 * converge, abs=0.1)
+    tilt = np.radians(30)  # the top thigh turned 30 degrees up from square to the hips
+    opened = opening((0.45 * np.cos(tilt), -0.1 - 0.45 * np.sin(tilt), 0))
+    assert opened == pytest.approx(30 - converge, abs=0.1)
+    # Knees still together, the top one 30 degrees toward the chest: no rise at all.
+    toward_chest = opening((0.45 * np.cos(tilt), 0.0, 0.45 * np.sin(tilt)))
+    assert toward_chest == pytest.approx(together, abs=1.0)
+    assert np.isnan(opening((np.nan, np.nan, np.nan)))
+
+
 def test_a_rep_begun_as_the_person_comes_into_view_counts():
     # Nobody in view for the first 1.15 s of 3 squats (the first starts at 1.0 s): the view
     # check's settling time must not lose the start of that first squat.

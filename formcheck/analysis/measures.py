@@ -259,15 +259,34 @@ def height_diff_ratio(pts: Points, spec: MeasureSpec) -> float:
 
 
 def segment_angle(pts: Points, spec: MeasureSpec) -> float:
-    """Angle between segments a->b and c->d, 0..180: the clamshell's opening is the angle
-    between the two thighs (hip->knee, other_hip->other_knee), which a knee straightening or the
-    pelvis shifting does not fake the way a knee-to-knee distance can."""
+    """Angle between segments a->b and c->d, 0..180 (between two limbs, unsigned: for an
+    opening that must not count a limb turning some other way, see spread_along)."""
     a, b, c, d = _p(pts, spec)
     u, v = b - a, d - c
     n = float(np.linalg.norm(u) * np.linalg.norm(v))
     if not n or not math.isfinite(n):
         return math.nan
     return math.degrees(math.acos(max(-1.0, min(1.0, float(np.dot(u, v)) / n))))
+
+
+def spread_along(pts: Points, spec: MeasureSpec) -> float:
+    """How far segment a->b leans along the line c->a past segment c->d (degrees, signed): each
+    segment's angle out of the plane square to that line, the second's taken from the first's.
+    Thighs from the hips (hip, knee, other_hip, other_knee): the clamshell's opening, which is
+    the top knee rising along the line of the hips; a knee drawn up toward the chest (getting
+    up, rolling) turns the thighs apart too but moves neither along that line."""
+    a, b, c, d = _p(pts, spec)
+    axis, u, v = a - c, b - a, d - c
+    n = float(np.linalg.norm(axis) * np.linalg.norm(u) * np.linalg.norm(v))
+    if not n or not math.isfinite(n):
+        return math.nan
+    axis = axis / np.linalg.norm(axis)
+
+    def lean(w: np.ndarray) -> float:
+        sine = float(w @ axis) / float(np.linalg.norm(w))
+        return math.degrees(math.asin(max(-1.0, min(1.0, sine))))
+
+    return lean(u) - lean(v)
 
 
 def segment_turn(pts: Points, spec: MeasureSpec) -> float:
@@ -379,6 +398,7 @@ MEASURE_FUNCTIONS: dict[str, tuple[MeasureFn, int, bool]] = {
     "position_x": (position_x, 1, True),
     "height_diff_ratio": (height_diff_ratio, 2, True),
     "segment_angle": (segment_angle, 4, False),
+    "spread_along": (spread_along, 4, False),
     "segment_turn": (segment_turn, 4, False),
     "flexion": (flexion, 3, False),
     "swing_angle": (swing_angle, 3, False),
@@ -418,7 +438,7 @@ def observable(spec: MeasureSpec, depth: Points | None) -> bool:
 
 
 _ANGLE_FNS = ("joint_angle", "segment_vertical", "segment_elevation", "extension",
-              "segment_angle", "segment_turn")
+              "segment_angle", "segment_turn", "spread_along")
 
 
 def evaluate(spec: MeasureSpec, pts: Points) -> float:
