@@ -26,6 +26,8 @@ def extract(video: Path, model: Path, second_look: Path | None = None) -> PoseTr
         if est.second_look is not None:
             meta["second_look"] = {"model": second_look.name, "looked": est.second_look.looked,
                                    "taken": est.second_look.taken}
+        if est.lock_check is not None:
+            meta["lock_check"] = {"frames": est.lock_check.frames, "taken": est.lock_check.taken}
         return PoseTrack.from_frames(frames, src.info.fps, meta, src.info.width, src.info.height)
 
 

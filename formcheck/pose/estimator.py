@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from formcheck.pose.landmarks import PoseFrame, box_iou
+from formcheck.pose.lock_check import LockCheck
 from formcheck.pose.result import result_to_frame
 from formcheck.pose.second_look import SecondLook
 from formcheck.pose.select import PersonSelector
@@ -78,7 +79,8 @@ class PoseEstimator:
                  min_confidence: float = 0.5, census: bool = True,
                  second_look: str | Path | None = None):
         """`second_look`: a larger model's file, to look again at the frames where this one
-        is unsure of the body (pose/second_look.py); None for none (live: no time for it)."""
+        is unsure of the body (pose/second_look.py) and to check the body each new track
+        locks on to (pose/lock_check.py); None for neither (live: no time for them)."""
         self._mp = import_tasks()
         from mediapipe.tasks.python import BaseOptions, vision
 
@@ -94,8 +96,10 @@ class PoseEstimator:
         self._census_lm = None
         self._census_enabled = census
         self.second_look: SecondLook | None = None
+        self.lock_check: LockCheck | None = None
         if second_look is not None:
             self.second_look = SecondLook.open(second_look)
+            self.lock_check = LockCheck.open(second_look)
         self.restart()
 
     def restart(self) -> None:
@@ -113,6 +117,8 @@ class PoseEstimator:
         self._census = CensusSchedule(self._census_enabled)
         if self.second_look is not None:
             self.second_look.restart()
+        if self.lock_check is not None:
+            self.lock_check.restart()
         self._people = 0
         self._census_hits = 0
 
@@ -137,8 +143,9 @@ class PoseEstimator:
         result = self._landmarker.detect_for_video(
             image, self._timestamp_ms(t_s))
         w, h = size or (rgb.shape[1], rgb.shape[0])
-        pose = result_to_frame(result, t_s, index, w, h, self.selector)
-        if self.second_look is not None:
+        first = result_to_frame(result, t_s, index, w, h, self.selector)
+        pose = first if self.lock_check is None else self.lock_check.check(first, image)
+        if self.second_look is not None and pose is first:  # else the heavy model has seen it
             pose = self.second_look.look(pose, image)
         return self._with_census(pose, image)
 
@@ -183,6 +190,8 @@ class PoseEstimator:
             self._census_lm.close()
         if self.second_look is not None:
             self.second_look.close()
+        if self.lock_check is not None:
+            self.lock_check.close()
 
     def __enter__(self) -> PoseEstimator:
         return self

@@ -73,14 +73,28 @@ def side_index(name: str, side: str) -> int:
     return int(LM[f"{side.upper()}_{name.upper()}"])
 
 
-def box_iou(a: np.ndarray, b: np.ndarray) -> float:
-    """Overlap (intersection over union) of two sets of points' bounding boxes."""
+def _box_areas(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
+    """The intersection of two sets of points' bounding boxes, and each box's area."""
     (ax0, ay0), (ax1, ay1) = a.min(0), a.max(0)
     (bx0, by0), (bx1, by1) = b.min(0), b.max(0)
     iw, ih = max(0.0, min(ax1, bx1) - max(ax0, bx0)), max(0.0, min(ay1, by1) - max(ay0, by0))
-    inter = iw * ih
-    union = (ax1 - ax0) * (ay1 - ay0) + (bx1 - bx0) * (by1 - by0) - inter
+    return iw * ih, (ax1 - ax0) * (ay1 - ay0), (bx1 - bx0) * (by1 - by0)
+
+
+def box_iou(a: np.ndarray, b: np.ndarray) -> float:
+    """Overlap (intersection over union) of two sets of points' bounding boxes."""
+    inter, area_a, area_b = _box_areas(a, b)
+    union = area_a + area_b - inter
     return inter / union if union > 0 else 0.0
+
+
+def box_share(a: np.ndarray, b: np.ndarray) -> float:
+    """How much of the smaller of two sets of points' bounding boxes the other covers: two
+    readings of one person (one folded up inside the other's outline) share much of it, two
+    people side by side nothing, though both pairs' boxes can have a small union's share."""
+    inter, area_a, area_b = _box_areas(a, b)
+    smaller = min(area_a, area_b)
+    return inter / smaller if smaller > 0 else 0.0
 
 
 @dataclass(frozen=True)
