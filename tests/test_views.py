@@ -5,8 +5,10 @@ keep reps honest there (a confirming measure, small-range reps, holds judged whe
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
+import kinematics as k
 import numpy as np
 import pytest
 from test_exercises import analyse
@@ -218,3 +220,38 @@ def test_a_torso_leaning_toward_a_camera_that_looks_down_is_upright():
     assert not upright_for_pitched_camera(_stick(90) @ rotation(-90, 40).T)
     # a plank seen head-on from a level camera: the torso points at the camera
     assert not upright_for_pitched_camera(_stick(90) @ rotation(90, 0).T)
+
+
+def _end_on_shin(track: PoseTrack, below: float = 140.0) -> PoseTrack:
+    """The right shin turned to point straight away from the camera wherever the right knee
+    bends past `below` (a squatting shin along the line of sight of a phone looking down):
+    its ankle drawn over the knee in the image, behind it in depth."""
+    hip, knee, ankle = LM.RIGHT_HIP, LM.RIGHT_KNEE, LM.RIGHT_ANKLE
+    world, image = track.world.copy(), track.image.copy()
+    thigh, shin = world[:, hip] - world[:, knee], world[:, ankle] - world[:, knee]
+    cos = (thigh * shin).sum(-1) / np.linalg.norm(thigh, axis=-1) / np.linalg.norm(shin, axis=-1)
+    bent = np.degrees(np.arccos(np.clip(cos, -1, 1))) < below
+    world[bent, ankle] = world[bent, knee] + np.outer(np.linalg.norm(shin[bent], axis=-1),
+                                                     [0.0, 0.0, 1.0])
+    image[bent, ankle, :2] = image[bent, knee, :2]
+    return replace(track, world=world, image=image)
+
+
+def test_a_squat_counts_while_one_shin_points_at_the_camera():
+    # Legs that work together: where the chosen knee is end-on through the whole bottom of
+    # each squat (never read past the top), the other knee, in the squat as well, reads it.
+    track, truth = k.reps(k.squat, 3).render()
+    view = _end_on_shin(camera_view(track, 30, 40))
+    assert len(analyse(view, "squat")[0].reps) == truth.n_reps == 3
+    assert analyse(view, "squat", side="right")[0].reps == []  # a side asked for: that side
+
+
+def test_the_other_leg_reads_only_while_it_does_the_rep_too():
+    truth = _truth()
+    # A phone looking down from the side and front: the right shin end-on at the bottom.
+    want = int(truth["squat_yuy_1"]["true_rep_count"])
+    assert len(analyse(camera_view(_track("squat_yuy_1"), 60, 40), "squat")[0].reps) == want
+    # A standing quad stretch: the bent leg's foot held out of sight, the standing leg
+    # straight. The standing leg is not in a squat: it does not bring the bent one back.
+    assert truth["no_exercise_tij_1"]["true_rep_count"].startswith("0")
+    assert analyse(_track("no_exercise_tij_1"), "squat")[0].reps == []
