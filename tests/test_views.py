@@ -14,7 +14,7 @@ import pytest
 from test_exercises import analyse
 from views import camera_view, px_per_metre, rotation
 
-from formcheck.pose.landmarks import LM, PoseTrack
+from formcheck.pose.landmarks import LM, PoseFrame, PoseTrack
 
 ROOT = Path(__file__).resolve().parents[1]
 TRACKS = ROOT / "samples" / "tracks"
@@ -255,3 +255,40 @@ def test_the_other_leg_reads_only_while_it_does_the_rep_too():
     # straight. The standing leg is not in a squat: it does not bring the bent one back.
     assert truth["no_exercise_tij_1"]["true_rep_count"].startswith("0")
     assert analyse(_track("no_exercise_tij_1"), "squat")[0].reps == []
+
+
+def _lying_body(torso: float, thigh: float, yaw: float, pitch: float) -> PoseFrame:
+    """World landmarks of a body along +x: the torso raised `torso` degrees from the floor
+    toward the head, the thighs `thigh` degrees below it toward the feet (a plank: both 15; a
+    torso leaning over standing legs: thighs 90), seen by a camera turned `yaw` and raised
+    `pitch`; the image their front view."""
+    t, h = math.radians(torso), math.radians(thigh)
+    world = np.zeros((33, 3))
+    for side, z in (("LEFT", 1.0), ("RIGHT", -1.0)):
+        hip = np.array([0.0, 0.0, 0.1 * z])
+        world[LM[f"{side}_HIP"]] = hip
+        world[LM[f"{side}_SHOULDER"]] = hip + [0.5 * math.cos(t), -0.5 * math.sin(t), 0.08 * z]
+        world[LM[f"{side}_KNEE"]] = hip + [-0.45 * math.cos(h), 0.45 * math.sin(h), 0.0]
+    world = world @ rotation(yaw, pitch).T
+    image = np.column_stack([0.5 + world[:, 0] / 4, 0.5 + world[:, 1] / 4, world[:, 2]])
+    return PoseFrame(0.0, 0, 1280, 720, image=image, world=world, visibility=np.ones(33),
+                     presence=np.ones(33), n_people=1)
+
+
+def test_a_body_lying_along_the_line_of_sight_is_lying_seen_from_above():
+    # Filmed from the feet end by a phone looking down 40 degrees, a plank's torso (15 degrees
+    # off the floor) reads 55 in the camera's frame: over the lying posture's 40. Torso and
+    # thighs both level for one camera pitch are lying; a torso leaning the same way over
+    # standing legs is not, nor is one upright.
+    from formcheck.analysis.exercise import get_exercise
+    from formcheck.analysis.view import judge, world_torso_elevation
+
+    camera = get_exercise("push_up").camera
+    plank = _lying_body(15.0, 15.0, -90.0, 40.0)
+    assert world_torso_elevation(plank.world, plank.pixels) == pytest.approx(55.0, abs=0.5)
+    assert judge(plank, camera, "left").in_position
+    assert judge(_lying_body(15.0, 15.0, 90.0, 40.0), camera, "left").in_position  # head end
+    for torso, thigh in ((20.0, 90.0), (90.0, 90.0)):
+        leaning = judge(_lying_body(torso, thigh, -90.0, 40.0), camera, "left")
+        assert not leaning.in_position and leaning.cue is not None
+        assert leaning.cue.code == "lie_down"
