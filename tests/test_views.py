@@ -292,3 +292,10 @@ def test_a_body_lying_along_the_line_of_sight_is_lying_seen_from_above():
         leaning = judge(_lying_body(torso, thigh, -90.0, 40.0), camera, "left")
         assert not leaning.in_position and leaning.cue is not None
         assert leaning.cue.code == "lie_down"
+
+
+def test_a_top_whose_key_is_unread_since_it_began_has_no_live_fault():
+    # A squat seen from 40 degrees above, analysed as a bridge: a "top" whose key was never
+    # read near its peak left the live cue no samples to judge (it raised IndexError).
+    _, states = analyse(camera_view(_track("squat_hwo_1"), 0, 40), "glute_bridge")
+    assert len(states) == len(_track("squat_hwo_1").t_s)
