@@ -5,14 +5,16 @@ keep reps honest there (a confirming measure, small-range reps, holds judged whe
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
+import kinematics as k
 import numpy as np
 import pytest
 from test_exercises import analyse
 from views import camera_view, px_per_metre, rotation
 
-from formcheck.pose.landmarks import LM, PoseTrack
+from formcheck.pose.landmarks import LM, PoseFrame, PoseTrack
 
 ROOT = Path(__file__).resolve().parents[1]
 TRACKS = ROOT / "samples" / "tracks"
@@ -218,3 +220,82 @@ def test_a_torso_leaning_toward_a_camera_that_looks_down_is_upright():
     assert not upright_for_pitched_camera(_stick(90) @ rotation(-90, 40).T)
     # a plank seen head-on from a level camera: the torso points at the camera
     assert not upright_for_pitched_camera(_stick(90) @ rotation(90, 0).T)
+
+
+def _end_on_shin(track: PoseTrack, below: float = 140.0) -> PoseTrack:
+    """The right shin turned to point straight away from the camera wherever the right knee
+    bends past `below` (a squatting shin along the line of sight of a phone looking down):
+    its ankle drawn over the knee in the image, behind it in depth."""
+    hip, knee, ankle = LM.RIGHT_HIP, LM.RIGHT_KNEE, LM.RIGHT_ANKLE
+    world, image = track.world.copy(), track.image.copy()
+    thigh, shin = world[:, hip] - world[:, knee], world[:, ankle] - world[:, knee]
+    cos = (thigh * shin).sum(-1) / np.linalg.norm(thigh, axis=-1) / np.linalg.norm(shin, axis=-1)
+    bent = np.degrees(np.arccos(np.clip(cos, -1, 1))) < below
+    world[bent, ankle] = world[bent, knee] + np.outer(np.linalg.norm(shin[bent], axis=-1),
+                                                     [0.0, 0.0, 1.0])
+    image[bent, ankle, :2] = image[bent, knee, :2]
+    return replace(track, world=world, image=image)
+
+
+def test_a_squat_counts_while_one_shin_points_at_the_camera():
+    # Legs that work together: where the chosen knee is end-on through the whole bottom of
+    # each squat (never read past the top), the other knee, in the squat as well, reads it.
+    track, truth = k.reps(k.squat, 3).render()
+    view = _end_on_shin(camera_view(track, 30, 40))
+    assert len(analyse(view, "squat")[0].reps) == truth.n_reps == 3
+    assert analyse(view, "squat", side="right")[0].reps == []  # a side asked for: that side
+
+
+def test_the_other_leg_reads_only_while_it_does_the_rep_too():
+    truth = _truth()
+    # A phone looking down from the side and front: the right shin end-on at the bottom.
+    want = int(truth["squat_yuy_1"]["true_rep_count"])
+    assert len(analyse(camera_view(_track("squat_yuy_1"), 60, 40), "squat")[0].reps) == want
+    # A standing quad stretch: the bent leg's foot held out of sight, the standing leg
+    # straight. The standing leg is not in a squat: it does not bring the bent one back.
+    assert truth["no_exercise_tij_1"]["true_rep_count"].startswith("0")
+    assert analyse(_track("no_exercise_tij_1"), "squat")[0].reps == []
+
+
+def _lying_body(torso: float, thigh: float, yaw: float, pitch: float) -> PoseFrame:
+    """World landmarks of a body along +x: the torso raised `torso` degrees from the floor
+    toward the head, the thighs `thigh` degrees below it toward the feet (a plank: both 15; a
+    torso leaning over standing legs: thighs 90), seen by a camera turned `yaw` and raised
+    `pitch`; the image their front view."""
+    t, h = math.radians(torso), math.radians(thigh)
+    world = np.zeros((33, 3))
+    for side, z in (("LEFT", 1.0), ("RIGHT", -1.0)):
+        hip = np.array([0.0, 0.0, 0.1 * z])
+        world[LM[f"{side}_HIP"]] = hip
+        world[LM[f"{side}_SHOULDER"]] = hip + [0.5 * math.cos(t), -0.5 * math.sin(t), 0.08 * z]
+        world[LM[f"{side}_KNEE"]] = hip + [-0.45 * math.cos(h), 0.45 * math.sin(h), 0.0]
+    world = world @ rotation(yaw, pitch).T
+    image = np.column_stack([0.5 + world[:, 0] / 4, 0.5 + world[:, 1] / 4, world[:, 2]])
+    return PoseFrame(0.0, 0, 1280, 720, image=image, world=world, visibility=np.ones(33),
+                     presence=np.ones(33), n_people=1)
+
+
+def test_a_body_lying_along_the_line_of_sight_is_lying_seen_from_above():
+    # Filmed from the feet end by a phone looking down 40 degrees, a plank's torso (15 degrees
+    # off the floor) reads 55 in the camera's frame: over the lying posture's 40. Torso and
+    # thighs both level for one camera pitch are lying; a torso leaning the same way over
+    # standing legs is not, nor is one upright.
+    from formcheck.analysis.exercise import get_exercise
+    from formcheck.analysis.view import judge, world_torso_elevation
+
+    camera = get_exercise("push_up").camera
+    plank = _lying_body(15.0, 15.0, -90.0, 40.0)
+    assert world_torso_elevation(plank.world, plank.pixels) == pytest.approx(55.0, abs=0.5)
+    assert judge(plank, camera, "left").in_position
+    assert judge(_lying_body(15.0, 15.0, 90.0, 40.0), camera, "left").in_position  # head end
+    for torso, thigh in ((20.0, 90.0), (90.0, 90.0)):
+        leaning = judge(_lying_body(torso, thigh, -90.0, 40.0), camera, "left")
+        assert not leaning.in_position and leaning.cue is not None
+        assert leaning.cue.code == "lie_down"
+
+
+def test_a_top_whose_key_is_unread_since_it_began_has_no_live_fault():
+    # A squat seen from 40 degrees above, analysed as a bridge: a "top" whose key was never
+    # read near its peak left the live cue no samples to judge (it raised IndexError).
+    _, states = analyse(camera_view(_track("squat_hwo_1"), 0, 40), "glute_bridge")
+    assert len(states) == len(_track("squat_hwo_1").t_s)

@@ -37,7 +37,8 @@ class CueChooser:
             if phase == "top" and top_floor is not None:
                 frames = [f for f in frames if sign * f.key >= top_floor]
             times, values = side_arrays(frames, side)
-            for rule in self.spec.faults:
+            # none near the peak (the key unread there since the top began): nothing to judge
+            for rule in self.spec.faults if frames else []:
                 rp = "top" if rule.phase == "hold" and phase == "top" else rule.phase
                 if rp == "rep" and phase != "hold":
                     rp = phase  # a whole-rep rule (body line, elbows) holds in every phase

@@ -170,8 +170,8 @@ class Engine:
             else:
                 self.counter.reset()  # another limb: its own rest (and a swing's direction)
         self._key_side = key_side
-        counted_key = key if placed else math.nan
-        if placed and math.isnan(key):
+        counted_key = self._borrowed(values, key, key_side) if placed else math.nan
+        if placed and math.isnan(counted_key):
             self._unmeasured_s += self.view.dt
         self.samples.append(Sample(t, values, key_side, counted_key))
         self._add_to_series(t, key)
@@ -215,6 +215,23 @@ class Engine:
             return False  # the other limb is not at the rep's start: the rep is under way
         self._stranded = []
         return True
+
+    def _borrowed(self, values: np.ndarray, key: float, side: Side | None) -> float:
+        """Limbs that work together, mid-rep: where the side's key cannot be read (a limb
+        end-on to the camera: a squatting shin along the line of sight of a phone looking
+        down) while the other side's can and is itself into the rep (past the rest by more
+        than start_band), that side reads the frame: both bend alike, and the other knee,
+        turned out a little, is seldom end-on at once. A leg held still meanwhile (the
+        standing leg of a quad stretch) is not doing the rep. The rep stays the side's."""
+        if (not math.isnan(key) or side is None or self.counter is None
+                or self.counter.phase == "rest" or self.counter.rest is None
+                or self.measurer.per_side or self._by_leg or self.sides.fixed
+                or self.spec.side.works != "together"):
+            return key
+        assert self.spec.rep is not None
+        other = float(values[1 - SIDES.index(side), self.measurer.key_index])
+        into = self._sign * other - self.counter.rest > self.spec.rep.start_band
+        return other if into else key
 
     def _key_leg(self, values: np.ndarray, side: Side | None) -> Side | None:
         """Single-leg work (RepSpec.working_leg): while one foot is down and the other leg

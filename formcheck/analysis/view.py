@@ -39,6 +39,12 @@ UPRIGHT_MIN_ELEVATION = 40.0
 # the camera (a plank seen head-on) is not.
 MAX_PITCH = 45.0
 UPRIGHT_MAX_TILT = 25.0
+# ... and a body lying along the line of sight tilts by that pitch (up the image as it points
+# away, down as it points toward the camera): torso and thighs both within LEVEL_MAX_TILT of
+# the floor of one camera looking down 0 to MAX_PITCH lie flat, however steep they read in the
+# camera's frame (a push-up filmed from the feet end by a phone on a table reads 45-60). The
+# thighs tell it from a torso leaning away over standing legs, which looks the same.
+LEVEL_MAX_TILT = 25.0
 MIN_VIS = 0.3
 EDGE = 0.02  # normalised margin: a landmark this far outside the frame is "cut off"
 
@@ -109,6 +115,19 @@ def upright_for_pitched_camera(world: np.ndarray | None) -> bool:
     return g.angle_to_deg(d, camera_pitch_up(d, MAX_PITCH)) <= UPRIGHT_MAX_TILT
 
 
+def level_for_pitched_camera(world: np.ndarray | None) -> bool:
+    """Torso and thighs (world landmarks) both within LEVEL_MAX_TILT of the floor of a camera
+    looking down by one pitch of 0 to MAX_PITCH (tried every 5 degrees)."""
+    if world is None or not np.isfinite(world[[11, 12, 23, 24, 25, 26]]).all():
+        return False
+    thigh = (world[25] + world[26]) / 2 - (world[23] + world[24]) / 2
+    limbs = [v / n for v in (_torso(world), thigh) if (n := float(np.linalg.norm(v)))]
+    most = math.sin(math.radians(LEVEL_MAX_TILT))
+    return len(limbs) == 2 and any(
+        all(abs(float(v @ (0.0, -math.cos(p), -math.sin(p)))) <= most for v in limbs)
+        for p in np.radians(np.arange(0.0, MAX_PITCH + 1.0, 5.0)))  # up: y down, z away
+
+
 def on_side(world: np.ndarray | None) -> bool:
     """The pelvis turned on its side: the hip-to-hip line (world landmarks) at least ON_SIDE_MIN
     above the horizontal. Depth noise only flattens it, so it does not fake a side-lying."""
@@ -121,8 +140,9 @@ def on_side(world: np.ndarray | None) -> bool:
 
 def _lying(elev: float, world: np.ndarray | None) -> bool:
     """Lying: the torso near horizontal, or lifted (propped on an arm) with the pelvis on its
-    side."""
-    return elev <= LYING_MAX_ELEVATION or (elev <= PROPPED_MAX_ELEVATION and on_side(world))
+    side, or torso and thighs flat for a camera looking down."""
+    return (elev <= LYING_MAX_ELEVATION or (elev <= PROPPED_MAX_ELEVATION and on_side(world))
+            or level_for_pitched_camera(world))
 
 
 def judge(pose: PoseFrame, camera: CameraSpec, side: str, moving: bool = False
