@@ -300,3 +300,53 @@ def test_a_squat_first_seen_held_low_is_not_a_rep_when_the_person_stands_up():
                                                                (0.5, 175, 175)])
     assert len(_run(ts, vs, spec)) == 1
 
+
+
+def test_continuous_reps_that_stop_short_of_rest_each_count_from_their_valley():
+    # Bridges done without a pause (filmed from the feet end or above): the hips come back
+    # three quarters of the way between reps and rise again at once, never within
+    # return_fraction of the rest. Each descent that turns into the next rise ends its rep
+    # at the lowest point, where the next one starts.
+    seg = [(1.5, 145, 145), (1.0, 145, 185), (0.4, 185, 185)]
+    for _ in range(2):
+        seg += [(0.8, 185, 155), (0.8, 155, 185), (0.4, 185, 185)]
+    ts, vs = _signal(seg + [(1.0, 185, 145), (1.0, 145, 145)])
+    events = _run(ts, vs)
+    assert len(events) == 3
+    # the first descent ends 75% of the way back: at its valley. The next rep's rest is
+    # learnt from that valley, so the second descent is back within return_fraction of it
+    # and ends as any rep does; each rep starts where the last one ended, or as it leaves
+    # the valley
+    assert events[0].end_s == pytest.approx(3.7, abs=0.05)
+    assert events[1].start_s == pytest.approx(3.7, abs=0.05)
+    assert 5.4 <= events[1].end_s <= 5.75 and 5.6 <= events[2].start_s <= 5.95
+    assert events[0].rest == 145 and all(155 <= e.rest <= 159 for e in events[1:])
+
+
+def test_a_dip_short_of_the_valley_or_a_wobble_on_the_way_down_is_not_a_new_rep():
+    # back a third of the way and up again: still the same rep (a pulse at the top)
+    ts, vs = _signal([(1.5, 145, 145), (1.0, 145, 185), (0.6, 185, 172), (0.6, 172, 185),
+                      (1.0, 185, 145), (1.0, 145, 145)])
+    assert len(_run(ts, vs)) == 1
+    # a 3-degree wobble 70% of the way down (less than start_band): one rep
+    ts, vs = _signal([(1.5, 145, 145), (1.0, 145, 185), (0.4, 185, 185), (0.6, 185, 157),
+                      (0.2, 157, 160), (0.6, 160, 145), (1.0, 145, 145)])
+    assert len(_run(ts, vs)) == 1
+
+
+def test_a_clip_that_starts_at_the_top_counts_only_the_rep_seen_from_its_start():
+    # The first frames read a rest and then the top 0.2 s later: MediaPipe settling on a
+    # person who was already up (a clip cut at the top), not a rise. The descent from there
+    # is not a rep; the next full one is.
+    ts, vs = _signal([(0.2, 150, 188), (2.5, 188, 188), (1.0, 188, 135), (1.0, 135, 135),
+                      (1.0, 135, 188), (1.0, 188, 188), (1.0, 188, 135), (1.0, 135, 135)])
+    events = _run(ts, vs)
+    assert len(events) == 1 and events[0].start_s > 4.5
+    # seen from the first frame rising at a person's pace: a rep
+    ts, vs = _signal([(0.8, 150, 188), (1.0, 188, 188), (1.0, 188, 150), (1.0, 150, 150)])
+    assert len(_run(ts, vs)) == 1
+    # swings have no rest: one starting at either end at the first frame still counts
+    swing = RepSpec(key="hip", direction="either", min_range=30, start_band=8,
+                    return_fraction=0.6, min_duration_s=0.5, hold_band=10)
+    ts, vs = _signal([(0.2, 150, 190), (0.5, 190, 150), (0.5, 150, 190), (0.5, 190, 150)])
+    assert len(_run(ts, vs, swing)) >= 1

@@ -704,3 +704,38 @@ def test_a_plank_seen_by_a_camera_looking_down_is_timed(yaw):
     seen = analyse(camera_view(clean, yaw, 30.0), "plank")[0].holds
     assert len(side) == len(seen) == 1
     assert seen[0].hold_s == pytest.approx(side[0].hold_s, abs=0.5)
+
+
+def test_the_bridge_hip_angle_in_the_side_plane_ignores_the_shoulders_width():
+    # Lying on the back along x (head at -x, up is -y), the shoulders 0.4 m apart, the hips
+    # 0.24 and the knees 0.2: left shoulder, hip and knee in a straight line seen from the side,
+    # but not in 3-D, where the straight body's angle reads 173.5 and "above the line"
+    # is left to the shoulders' width seen at a slant. The bridge's hip, in the body's side
+    # plane, reads 180 from every camera; 12 degrees of extension read 192, flexion 150.
+    from formcheck.analysis.measures import Points, evaluate, sagittal_points
+
+    spec = get_exercise("glute_bridge").measures["hip"]
+    assert spec.space == "sagittal" and spec.reflex_above
+
+    def body(hip_deg: float) -> np.ndarray:
+        pts = np.zeros((33, 3))
+        a = np.radians(180 - hip_deg)  # the thighs' rise from the torso line (up: -y)
+        for side, z in (("LEFT", -1), ("RIGHT", 1)):
+            pts[LM[f"{side}_SHOULDER"]] = (-0.5, 0, 0.2 * z)
+            pts[LM[f"{side}_HIP"]] = (0, 0, 0.12 * z)
+            pts[LM[f"{side}_KNEE"]] = (0.45 * np.cos(a), -0.45 * np.sin(a), 0.1 * z)
+        return pts
+
+    def hip(pts: np.ndarray) -> float:
+        return evaluate(spec, Points(sagittal_points(pts), np.ones(33), "left"))
+
+    straight = body(180)
+    a, b, c = straight[LM.LEFT_SHOULDER], straight[LM.LEFT_HIP], straight[LM.LEFT_KNEE]
+    cos = np.dot(a - b, c - b) / np.linalg.norm(a - b) / np.linalg.norm(c - b)
+    assert np.degrees(np.arccos(cos)) == pytest.approx(173.5, abs=0.5)  # in 3-D
+    for yaw in (0, 30, 60, 90):
+        for pitch in (0, 20, 40):
+            turn = rotation(yaw, pitch)
+            for want in (180, 192, 150):
+                got = hip(body(want) @ turn.T)
+                assert got == pytest.approx(want, abs=0.5), (yaw, pitch, want)

@@ -59,8 +59,9 @@ class Recorder:
         return side or fallback or "left"
 
     def confirmed(self, times: np.ndarray, values: np.ndarray) -> bool:
-        """The rep's `confirm` measures moved as far as required from where the rep began (a
-        measure that could not be seen during the rep is not judged)."""
+        """The rep's `confirm` measures moved as far as required from where the rep began: the
+        lowest they read in its first 0.3 s, as the pelvis may start rising before the key
+        leaves its rest. A measure that could not be seen during the rep is not judged."""
         assert self.spec.rep is not None
         for name, change in self.spec.rep.confirm:
             if not len(values):
@@ -69,7 +70,7 @@ class Recorder:
             ok = np.isfinite(col)
             if not ok.any():
                 continue
-            start = float(np.median(col[ok][times[ok] <= times[ok][0] + 0.3]))
+            start = float(np.min(col[ok][times[ok] <= times[ok][0] + 0.3]))
             moved = float(np.max(col[ok]) - start if change >= 0 else start - np.min(col[ok]))
             if moved < abs(change):
                 return False

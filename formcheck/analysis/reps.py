@@ -35,8 +35,16 @@ RETURN_CONFIRM_S = 0.1  # the return must last this long: one glitched frame is 
 # counts only if it reached the top within FIRST_DESCENT_S of first sight.
 REST_SEEN_S = 0.5
 FIRST_DESCENT_S = 1.5
+# A rep begun at first sight (its rest never seen still) that was near its peak this soon after
+# was there already (a clip that starts at the top): the pose model settling on the person
+# reads as a quick rise (near the peak 0.3-0.4 s after MediaPipe's first frame; real reps
+# begun at first sight on the clips got there after 0.7 s or more). Not for swings: they have
+# no rest, and a clip starts anywhere in one; nor where reps start from a named `start`.
+FIRST_RISE_S = 0.5
 SETTLE_S = 0.8  # a descent that settles this long, 40% or more of the way down, ends the rep, even
 # if the person's rest has moved (feet shifted between reps) and the return level is never met
+VALLEY_BACK = 0.6  # a descent this far back that turns into a new rise (by start_band) ends the
+# rep at its lowest point: continuous reps that stop short of the rest each time
 
 
 @dataclass(frozen=True)
@@ -69,6 +77,8 @@ class RepCounter:
         self._last_t: float | None = None
         self.top_since: float | None = None
         self._return_t: float | None = None
+        self._valley: tuple[float, float] | None = None  # lowest (t, v) since leaving the top
+        self._rise: list[tuple[float, float]] = []  # the rep under way's held samples
         self._prev: float | None = None  # the previous sample (natural units)
         self._tail: deque[tuple[float, float]] = deque()  # the last PEAK_HOLD_S of samples
         self._recent: deque[tuple[float, float]] = deque()
@@ -170,11 +180,13 @@ class RepCounter:
         if v > self.rest + s.start_band:
             self.phase, self._peak = "up", v
             self._start_t = self._last_low_t
+            self._rise, self._valley = [], None
 
     def _moving(self, t: float, v: float, held: float) -> RepEvent | None:
         s = self.spec
         assert self.rest is not None
         self._peak = max(self._peak, held)
+        self._rise.append((t, held))
         reached = self._peak >= self.top and self._peak - self.rest >= self.min_range
         if self.phase == "up":
             if reached:
@@ -203,7 +215,7 @@ class RepCounter:
         back = self.rest + s.return_fraction * (self._peak - self.rest)
         if v > back:
             self._return_t = None
-            return self._settled(t, v)
+            return self._turned(t, v) or self._settled(t, v)
         if self._return_t is None:
             self._return_t = t
         if t - self._return_t < RETURN_CONFIRM_S:
@@ -275,6 +287,25 @@ class RepCounter:
         return (t - self._recent[0][0] >= SETTLE_S * 0.9
                 and max(vals) - min(vals) <= self.spec.start_band)
 
+    def _turned(self, t: float, v: float) -> RepEvent | None:
+        """Complete a rep whose descent, VALLEY_BACK or more of the way back, turned into the
+        next rise: it ends at the lowest point, where the next rep starts."""
+        assert self.rest is not None
+        if self.phase == "top":
+            self._valley = None
+            return None
+        if self._valley is None or v < self._valley[1]:
+            self._valley = (t, v)
+            return None
+        low_t, low = self._valley
+        if (low > self._peak - VALLEY_BACK * (self._peak - self.rest)
+                or v < low + self.spec.start_band):
+            return None
+        self._return_t = low_t
+        event = self._complete(low_t, low)  # at rest from the valley ...
+        self._rest(t, v)  # ... and rising since: the next rep may be under way
+        return event
+
     def _settled(self, t: float, v: float) -> RepEvent | None:
         """Complete a rep whose descent has come to rest above the old return level."""
         if not self._came_to_rest(t, v) or self.phase != "down":
@@ -286,6 +317,7 @@ class RepCounter:
         """At rest from `t` (value `v`): the rest is learnt afresh from here."""
         assert self.rest is not None
         self.top_since, self._last_low_t, self._return_t = None, t, None
+        self._valley = None
         self._held = False
         self._recent.clear()
         self._rest_buf.clear()
@@ -298,7 +330,8 @@ class RepCounter:
         end, event = self._return_t, None
         # First seen part-way and slow to reach the top: the person was holding low (pulses
         # at the bottom of a squat), and rising from there is not a rep.
-        if end - self._start_t >= self.spec.min_duration_s and not self._held:
+        if (end - self._start_t >= self.spec.min_duration_s and not self._held
+                and not self._there_at_first_sight()):
             event = RepEvent(self._start_t, end, self._natural(self.rest),
                              self._natural(self._peak))
             if not self._from_start():  # a rep if the return goes on to the start side
@@ -306,6 +339,17 @@ class RepCounter:
         self.phase = "rest"
         self._rest_again(t, v)
         return event
+
+    def _there_at_first_sight(self) -> bool:
+        """The rep under way began as the person was first seen and was near its peak (within
+        hold_band) FIRST_RISE_S later: they were at the top already."""
+        if (self.spec.direction == "either" or self.spec.start is not None
+                or self._first_t is None or not self._rise):
+            return False  # a `start` position rules reps first seen part-way (_held, _doubt)
+        if self._start_t - self._first_t >= FIRST_RISE_S:
+            return False
+        near = next(t for t, x in self._rise if x >= self._peak - self.spec.hold_band)
+        return near - self._first_t < FIRST_RISE_S
 
     def finish(self) -> RepEvent | None:
         """End of stream: a return that had begun but not yet lasted RETURN_CONFIRM_S, or a
