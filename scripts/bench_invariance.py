@@ -1,7 +1,8 @@
 """Invariance benchmark (not a test): does a count change when the clip changes in a way that
 should not matter? Every labelled clip's committed pose track (as scripts/bench_accuracy.py
 --tracks replays it) against the same track mirrored, at half the frame rate, at 480p, with
-landmark noise and 3% lost frames, and with its first and last second cut (tests/invariance.py).
+landmark noise and 3% lost frames, with its first and last second cut, and (harder) with twice
+that noise and lost frames and at a third of the frame rate (tests/invariance.py).
 
     python scripts/bench_invariance.py                  # every check of every labelled clip
     python scripts/bench_invariance.py --only bridge --transforms mirror,480p
@@ -108,7 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--videos", type=Path, default=bench.DEFAULT_VIDEOS)
     ap.add_argument("--track-dir", type=Path, default=ROOT / "samples" / "tracks")
     ap.add_argument("--only", metavar="SUBSTR", help="only clips whose name contains this")
-    ap.add_argument("--transforms", default="mirror,half_fps,480p,jitter,trim")
+    ap.add_argument("--transforms",
+                    default="mirror,half_fps,480p,jitter,trim,jitter_2x,third_fps")
     ap.add_argument("--main-only", action="store_true",
                     help="only each clip's main check (no zero checks of other exercises)")
     ap.add_argument("--json", type=Path, metavar="FILE", help="write the table here")

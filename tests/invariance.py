@@ -1,6 +1,7 @@
 """Changes to a recorded pose track that must not change what formcheck counts: the same
-movement filmed mirrored, at half the frame rate, at a lower resolution, with a little landmark
-noise and a few lost frames, or with the clip's first and last second cut off. Used by
+movement filmed mirrored, at half or a third of the frame rate, at a lower resolution, with a
+little (or twice as much) landmark noise and a few lost frames, or with the clip's first and
+last second cut off. Used by
 scripts/bench_invariance.py and the invariance tests.
 
 Image landmarks are normalised to the frame (x by width, y by height); a pixel length is the
@@ -93,6 +94,16 @@ def jitter(track: PoseTrack, share: float = JITTER_TORSO, drop: float = DROP_SHA
                    n_people=people)
 
 
+def heavy_jitter(track: PoseTrack) -> PoseTrack:
+    """Twice `jitter`'s noise and lost frames, another seed: a poorer camera, dimmer light."""
+    return jitter(track, 2 * JITTER_TORSO, 2 * DROP_SHARE, SEED + 1)
+
+
+def third_rate(track: PoseTrack) -> PoseTrack:
+    """Every third frame: 30 fps as 10 (a slow phone, or a busy machine dropping frames)."""
+    return keep_frames(track, np.arange(0, len(track), 3), track.fps / 3)
+
+
 def trim(track: PoseTrack, seconds: float = TRIM_S) -> PoseTrack:
     """The clip without its first and last `seconds` (its clock starting where it did)."""
     t = track.t_s
@@ -102,4 +113,5 @@ def trim(track: PoseTrack, seconds: float = TRIM_S) -> PoseTrack:
 
 TRANSFORMS: dict[str, Callable[[PoseTrack], PoseTrack]] = {
     "mirror": mirror, "half_fps": half_rate, "480p": rescale, "jitter": jitter, "trim": trim,
+    "jitter_2x": heavy_jitter, "third_fps": third_rate,
 }

@@ -345,6 +345,12 @@ def test_a_clip_that_starts_at_the_top_counts_only_the_rep_seen_from_its_start()
     # seen from the first frame rising at a person's pace: a rep
     ts, vs = _signal([(0.8, 150, 188), (1.0, 188, 188), (1.0, 188, 150), (1.0, 150, 150)])
     assert len(_run(ts, vs)) == 1
+    # the key first readable a second into the stream (the person getting into position),
+    # a rep from there: no model settling, a rep
+    ts, vs = _signal([(1.0, 150, 150), (0.4, 150, 188), (1.0, 188, 188), (1.0, 188, 150),
+                      (1.0, 150, 150)])
+    vs[ts < 1.0] = np.nan
+    assert len(_run(ts, vs)) == 1
     # swings have no rest: one starting at either end at the first frame still counts
     swing = RepSpec(key="hip", direction="either", min_range=30, start_band=8,
                     return_fraction=0.6, min_duration_s=0.5, hold_band=10)

@@ -35,11 +35,11 @@ RETURN_CONFIRM_S = 0.1  # the return must last this long: one glitched frame is 
 # counts only if it reached the top within FIRST_DESCENT_S of first sight.
 REST_SEEN_S = 0.5
 FIRST_DESCENT_S = 1.5
-# A rep begun at first sight (its rest never seen still) that was near its peak this soon after
-# was there already (a clip that starts at the top): the pose model settling on the person
-# reads as a quick rise (near the peak 0.3-0.4 s after MediaPipe's first frame; real reps
-# begun at first sight on the clips got there after 0.7 s or more). Not for swings: they have
-# no rest, and a clip starts anywhere in one; nor where reps start from a named `start`.
+# A rep begun as the stream did (its rest never seen still) that was near its peak this soon
+# after was there already (a clip that starts at the top): the pose model settling on the
+# person reads as a quick rise (near the peak 0.3-0.4 s after MediaPipe's first frame; real
+# reps begun with the stream on the clips got there after 0.7 s or more). Not for swings: they
+# have no rest, and a clip starts anywhere in one; nor where reps start from a named `start`.
 FIRST_RISE_S = 0.5
 SETTLE_S = 0.8  # a descent that settles this long, 40% or more of the way down, ends the rep, even
 # if the person's rest has moved (feet shifted between reps) and the return level is never met
@@ -59,6 +59,7 @@ class RepEvent:
 class RepCounter:
     def __init__(self, spec: RepSpec):
         self.spec = spec
+        self._stream_t: float | None = None  # the first sample fed, measurable or not
         self.reset()
 
     def reset(self) -> None:
@@ -129,6 +130,8 @@ class RepCounter:
     def update(self, t: float, value: float) -> RepEvent | None:
         """Feed one sample (NaN = not measurable). Returns a RepEvent when a rep completes."""
         s = self.spec
+        if self._stream_t is None:
+            self._stream_t = t
         if not math.isfinite(value):
             if self.phase != "rest" and self._last_t is not None and t - self._last_t > s.max_gap_s:
                 self.phase, self.top_since = "rest", None  # unseen too long: abandon the attempt
@@ -341,15 +344,18 @@ class RepCounter:
         return event
 
     def _there_at_first_sight(self) -> bool:
-        """The rep under way began as the person was first seen and was near its peak (within
-        hold_band) FIRST_RISE_S later: they were at the top already."""
+        """The rep under way began as the stream did (the person seen from its first frame)
+        and was near its peak (within hold_band) FIRST_RISE_S later: they were at the top
+        already. A key first measurable later (the person getting into position) is not
+        this: its first reading is no model settling."""
+        first = self._stream_t
         if (self.spec.direction == "either" or self.spec.start is not None
-                or self._first_t is None or not self._rise):
+                or first is None or self._first_t is None or not self._rise):
             return False  # a `start` position rules reps first seen part-way (_held, _doubt)
-        if self._start_t - self._first_t >= FIRST_RISE_S:
+        if self._first_t - first >= FIRST_RISE_S or self._start_t - first >= FIRST_RISE_S:
             return False
         near = next(t for t, x in self._rise if x >= self._peak - self.spec.hold_band)
-        return near - self._first_t < FIRST_RISE_S
+        return near - first < FIRST_RISE_S
 
     def finish(self) -> RepEvent | None:
         """End of stream: a return that had begun but not yet lasted RETURN_CONFIRM_S, or a
