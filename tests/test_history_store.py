@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,37 @@ FILER = textwrap.dedent("""
     for r in reports:
         file_report(r, folder)
 """)
+
+
+OPENER = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    from formcheck.report.store import HistoryStore
+    folder, go, ready = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+    ready.touch()
+    while not go.exists():  # both open the new store at the same moment
+        pass
+    print(HistoryStore(Path(folder)).version())
+""")
+
+
+def test_two_processes_opening_a_new_history_at_once_both_open_it(tmp_path: Path):
+    # Switching a new file to WAL fails at once with "database is locked" while the other
+    # process does the same (no busy wait there): about two rounds in five without the
+    # retry. Each round a new folder, both processes started and waiting first.
+    for i in range(8):
+        folder, go = tmp_path / f"h{i}", tmp_path / f"go{i}"
+        ready = [tmp_path / f"ready{i}{who}" for who in "ab"]
+        procs = [subprocess.Popen([sys.executable, "-c", OPENER, str(folder), str(go), str(r)],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for r in ready]
+        deadline = time.monotonic() + 60
+        while not all(r.exists() for r in ready) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        go.touch()
+        for p in procs:
+            out, err = p.communicate(timeout=120)
+            assert p.returncode == 0 and out.strip() == str(SCHEMA_VERSION), (i, err)
 
 
 @pytest.mark.slow

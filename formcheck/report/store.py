@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import json
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -154,11 +155,7 @@ class HistoryStore:
             else:
                 self.folder.mkdir(parents=True, exist_ok=True)
                 db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-            db.execute("PRAGMA foreign_keys = ON")
-            if not self.readonly:
-                db.execute("PRAGMA journal_mode = WAL")
-                db.execute("PRAGMA synchronous = NORMAL")
-            version = db.execute("PRAGMA user_version").fetchone()[0]
+            version = self._set_up(db)
         except OSError as exc:
             raise HistoryError(f"history {self.folder}: cannot create the folder "
                                f"({exc.strerror or exc})") from None
@@ -176,6 +173,25 @@ class HistoryStore:
             raise HistoryError(f"history {self.path}: schema version {version} needs an "
                                "upgrade, and the store is read-only here")
         return db
+
+    def _set_up(self, db: sqlite3.Connection) -> int:
+        """The connection's settings, and the file's schema version. Two processes opening a
+        new history at once: switching it to WAL fails at once with "database is locked"
+        (SQLite does not wait on its busy timeout there), so that is retried until
+        BUSY_TIMEOUT_S."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            try:
+                db.execute("PRAGMA foreign_keys = ON")
+                if not self.readonly:
+                    db.execute("PRAGMA journal_mode = WAL")
+                    db.execute("PRAGMA synchronous = NORMAL")
+                return int(db.execute("PRAGMA user_version").fetchone()[0])
+            except sqlite3.OperationalError as exc:
+                text = str(exc)
+                if ("locked" not in text and "busy" not in text) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def _migrate(self) -> None:
         with self._write() as db:  # re-read inside the lock: another process may have done it
