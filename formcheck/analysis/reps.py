@@ -79,7 +79,8 @@ class RepCounter:
         self.top_since: float | None = None
         self._return_t: float | None = None
         self._valley: tuple[float, float] | None = None  # lowest (t, v) since leaving the top
-        self._rise: list[tuple[float, float]] = []  # the rep under way's held samples
+        self._early_peak = -math.inf  # the rep under way's highest held value in the stream's
+        # first FIRST_RISE_S
         self._prev: float | None = None  # the previous sample (natural units)
         self._tail: deque[tuple[float, float]] = deque()  # the last PEAK_HOLD_S of samples
         self._recent: deque[tuple[float, float]] = deque()
@@ -183,13 +184,14 @@ class RepCounter:
         if v > self.rest + s.start_band:
             self.phase, self._peak = "up", v
             self._start_t = self._last_low_t
-            self._rise, self._valley = [], None
+            self._early_peak, self._valley = -math.inf, None
 
     def _moving(self, t: float, v: float, held: float) -> RepEvent | None:
         s = self.spec
         assert self.rest is not None
         self._peak = max(self._peak, held)
-        self._rise.append((t, held))
+        if self._stream_t is not None and t - self._stream_t < FIRST_RISE_S:
+            self._early_peak = max(self._early_peak, held)
         reached = self._peak >= self.top and self._peak - self.rest >= self.min_range
         if self.phase == "up":
             if reached:
@@ -350,12 +352,11 @@ class RepCounter:
         this: its first reading is no model settling."""
         first = self._stream_t
         if (self.spec.direction == "either" or self.spec.start is not None
-                or first is None or self._first_t is None or not self._rise):
+                or first is None or self._first_t is None):
             return False  # a `start` position rules reps first seen part-way (_held, _doubt)
         if self._first_t - first >= FIRST_RISE_S or self._start_t - first >= FIRST_RISE_S:
             return False
-        near = next(t for t, x in self._rise if x >= self._peak - self.spec.hold_band)
-        return near - first < FIRST_RISE_S
+        return self._early_peak >= self._peak - self.spec.hold_band
 
     def finish(self) -> RepEvent | None:
         """End of stream: a return that had begun but not yet lasted RETURN_CONFIRM_S, or a

@@ -122,13 +122,19 @@ def digest(report: Report) -> str:
     return hashlib.sha256(report.to_json().encode("utf-8")).hexdigest()
 
 
+def _busy(exc: sqlite3.Error) -> bool:
+    """Another connection holds the lock."""
+    text = str(exc)
+    return "locked" in text or "busy" in text
+
+
 def _why(exc: sqlite3.Error) -> str:
     text = str(exc)
     if "disk is full" in text or "disk I/O" in text:
         return f"{text} (is the disk full?)"
     if "readonly" in text or "unable to open" in text or "read-only" in text:
         return f"{text} (is the folder read-only, or not there?)"
-    if "locked" in text or "busy" in text:
+    if _busy(exc):
         return f"{text} (another formcheck kept it busy for {BUSY_TIMEOUT_S:g} s)"
     return text
 
@@ -188,8 +194,7 @@ class HistoryStore:
                     db.execute("PRAGMA synchronous = NORMAL")
                 return int(db.execute("PRAGMA user_version").fetchone()[0])
             except sqlite3.OperationalError as exc:
-                text = str(exc)
-                if ("locked" not in text and "busy" not in text) or time.monotonic() > deadline:
+                if not _busy(exc) or time.monotonic() > deadline:
                     raise
                 time.sleep(0.05)
 
