@@ -14,7 +14,8 @@ Prints (plain text):
    and mean absolute error;
 4. with --views (tracks only): each side-view rep clip's world landmarks rotated to camera yaws
    0-90 deg and pitches 0, 20 and 40 deg (tests/views.py), the count at each, the share of clips
-   exact per yaw, and how many are exact at every yaw 0-60 deg.
+   exact per yaw, and how many are exact at every yaw 0-60 deg; then every zero check seen from
+   yaw 0/30/60/90 at the same pitches, and the views where it counted something.
 
 What each clip checks comes from the manifest, by rule:
 - the exercise from the clip name's prefix (EXERCISE_RULES); the plank clips use the `plank`
@@ -61,6 +62,7 @@ YAWS = (0, 15, 30, 45, 60, 75, 90)
 PITCHES = (0, 20, 40)  # 40: a phone on a table or chair looking down
 ACCEPT_PITCHES = (0, 20)  # the issue's bar: exact to yaw 60 at these
 EXACT_YAW_MAX = 60  # "counts hold across views" is asked of yaw 0 to this
+ZERO_YAWS = (0, 30, 60, 90)  # the zero checks' views: fewer yaws, every clip
 PLANK = "plank"  # the plain forearm plank hold, when the catalogue has it
 PLANK_FALLBACK = ("plank_hip_extension", "plank-hold")
 ZERO_HOLD_EXERCISES = ("glute_squeeze", PLANK, "kneeling_hip_flexor")
@@ -509,15 +511,19 @@ def print_view_mapping(plans: list[ClipPlan]) -> None:
 
 # ----------------------------------------------------------------------------- views
 
-def view_count(track, check: Check, yaw: float, pitch: float, tmp: Path) -> int | None:
+def view_result(track, check: Check, yaw: float, pitch: float, tmp: Path) -> Result:
     from views import camera_view  # tests/views.py, on sys.path
 
     path = tmp / f"view_{yaw}_{pitch}.npz"
     camera_view(track, yaw, pitch).save(path)
     try:
-        return measure(analyze_track_file(path, check), check).count
+        return measure(analyze_track_file(path, check), check)
     finally:
         path.unlink(missing_ok=True)
+
+
+def view_count(track, check: Check, yaw: float, pitch: float, tmp: Path) -> int | None:
+    return view_result(track, check, yaw, pitch, tmp).count
 
 
 def view_grid(check: Check, track_path: Path) -> dict:
@@ -569,6 +575,51 @@ def run_views(plans: list[ClipPlan], track_dir: Path) -> dict:
                for r in rows)
     return {"clips": rows, "per_yaw_exact": per_yaw, "exact_to_60": ok,
             "exact_to_60_high": high, "n": len(rows)}
+
+
+def run_zero_views(plans: list[ClipPlan], track_dir: Path) -> dict:
+    """Every zero check of every clip, its track seen from ZERO_YAWS x PITCHES: the cells that
+    count something (reps, or ZERO_HOLD_S of hold) where nothing was done."""
+    from formcheck.pose.landmarks import PoseTrack
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    rows, cells = [], 0
+    for p in plans:
+        checks = [c for c in p.checks if c.zero] if not p.skip else []
+        path = track_dir / f"{p.clip}.npz"
+        if not checks or not path.exists():
+            continue
+        track = PoseTrack.load(path)
+        with tempfile.TemporaryDirectory() as tmp:
+            for check in checks:
+                bad = []
+                for pitch in PITCHES:
+                    for yaw in ZERO_YAWS:
+                        cells += 1
+                        try:
+                            r = view_result(track, check, yaw, pitch, Path(tmp))
+                        except Exception as exc:  # a failed cell is a failure
+                            bad.append((yaw, pitch, f"{type(exc).__name__}"))
+                            continue
+                        if not r.passed:
+                            got = (f"{r.hold_total:.1f}s" if check.kind == "zero_hold"
+                                   else str(r.count))
+                            bad.append((yaw, pitch, got))
+                rows.append({"clip": p.clip, "exercise": check.name, "failed": bad})
+    failed = sum(len(r["failed"]) for r in rows)
+    return {"checks": rows, "cells": cells, "cells_failed": failed,
+            "checks_clean": sum(not r["failed"] for r in rows), "n": len(rows)}
+
+
+def print_zero_views(zv: dict) -> None:
+    print(f"Zero checks seen from other views (yaw {', '.join(map(str, ZERO_YAWS))} x pitch "
+          f"{', '.join(map(str, PITCHES))}): cells that counted something (yaw/pitch: got)")
+    for r in zv["checks"]:
+        if r["failed"]:
+            cells = ", ".join(f"{y}/{p}: {g}" for y, p, g in r["failed"])
+            print(f"  {r['clip']:<28} {r['exercise']:<22} {cells}")
+    print(f"zero checks clean at every view: {zv['checks_clean']}/{zv['n']}; "
+          f"cells passing {zv['cells'] - zv['cells_failed']}/{zv['cells']}")
 
 
 def print_views(views: dict) -> None:
@@ -656,6 +707,9 @@ def main(argv: list[str] | None = None) -> int:
             print()
             out["views"] = run_views(plans, args.track_dir)
             print_views(out["views"])
+            print()
+            out["zero_views"] = run_zero_views(plans, args.track_dir)
+            print_zero_views(out["zero_views"])
     else:
         for variant in [m.strip() for m in args.model.split(",") if m.strip()]:
             out["runs"][variant] = bench_model(plans, args.videos, variant)

@@ -60,6 +60,9 @@ def test_good_file_loads(tmp_path):
     # the person's vertical is for elevations and from-vertical angles only
     ('reflex_above = true', 'up = "standing"', "measures.hip.up", 11),
     ('reflex_above = true', 'up = "floor"', "measures.hip.up", 11),
+    # a rep's position band: a known measure, low no higher than high
+    ('min_range = 20', 'min_range = 20\nwithin = [["hips", 120, 180]]', "rep.within.0", 17),
+    ('min_range = 20', 'min_range = 20\nwithin = [["hip", 180, 120]]', "rep.within", 17),
 ])
 def test_bad_field_names_field_and_line(tmp_path, old, new, field, line):
     path = _write(tmp_path, GOOD.replace(old, new))
@@ -69,6 +72,11 @@ def test_bad_field_names_field_and_line(tmp_path, old, new, field, line):
     assert f"field '{field}'" in msg
     assert f"line {line}" in msg
     assert str(path) in msg
+
+
+def test_a_reps_position_band_is_read(tmp_path):
+    text = GOOD.replace("min_range = 20", 'min_range = 20\nwithin = [["hip", 100, 200]]')
+    assert load_exercise_file(_write(tmp_path, text)).rep.within == (("hip", 100.0, 200.0),)
 
 
 def test_an_elevation_may_take_the_persons_vertical(tmp_path):

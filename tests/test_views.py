@@ -299,3 +299,44 @@ def test_a_top_whose_key_is_unread_since_it_began_has_no_live_fault():
     # read near its peak left the live cue no samples to judge (it raised IndexError).
     _, states = analyse(camera_view(_track("squat_hwo_1"), 0, 40), "glute_bridge")
     assert len(states) == len(_track("squat_hwo_1").t_s)
+
+
+def test_a_person_standing_below_a_camera_looking_down_is_not_lying():
+    # From a phone looking down 40 degrees, a torso leaning 15 degrees toward it reads under
+    # 40 above the camera's horizontal: the lying posture's limit. Torso and thighs upright
+    # for one camera pitch are standing, whichever way the person faces.
+    from formcheck.analysis.exercise import get_exercise
+    from formcheck.analysis.view import judge, world_torso_elevation
+
+    yaws = (-90.0, -45.0, 0.0, 90.0, 180.0)  # -90: leaning straight toward the camera
+    bodies = {yaw: _lying_body(105.0, 105.0, yaw, 40.0) for yaw in yaws}  # 15 off vertical
+    assert world_torso_elevation(bodies[-90.0].world, bodies[-90.0].pixels) < 40.0
+    for ex in ("glute_bridge", "chair_bridge", "push_up", "plank"):
+        camera = get_exercise(ex).camera
+        for yaw, standing in bodies.items():
+            verdict = judge(standing, camera, "left")
+            assert not verdict.in_position and verdict.cue.code == "lie_down", (ex, yaw)
+    # lying, seen from the feet end by the same camera: still lying
+    assert judge(_lying_body(0.0, 0.0, -90.0, 40.0), get_exercise("glute_bridge").camera,
+                 "left").in_position
+
+
+@pytest.mark.slow
+def test_stretches_and_setups_seen_from_other_views_count_no_reps():
+    # Each seen from views where a rule that only read the key counted a rep: a standing
+    # quad stretch (one knee bent behind a straight hip) as a squat, a child's pose reaching
+    # the arms forward as a push-up, a plank's setup and a plank seen from above as leg lifts.
+    cases = [("no_exercise_tij_1", "squat", 0, 0), ("no_exercise_tij_1", "squat", 60, 20),
+             ("no_exercise_pbg_2", "push_up", 0, 20), ("no_exercise_pbg_2", "push_up", 30, 20),
+             ("plank_drw_1", "plank_hip_extension", 0, 20),
+             ("plank_ftt_1", "plank_hip_extension", 30, 20),
+             ("plank_ftt_1", "plank_hip_extension", 0, 40),
+             ("no_exercise_ftt_1", "chair_bridge", 90, 40)]
+    truth = _truth()
+    for clip, ex, yaw, pitch in cases:
+        assert "0" in truth[clip]["true_rep_count"] or "no leg lifts" in truth[clip]["exercise"]
+        assert analyse(camera_view(_track(clip), yaw, pitch), ex)[0].reps == [], (clip, yaw)
+    # ... while the exercises themselves still count from those views
+    for clip, ex in (("squat_yuy_1", "squat"), ("pushup_hwo_1", "push_up")):
+        want = int(truth[clip]["true_rep_count"])
+        assert len(analyse(camera_view(_track(clip), 30, 20), ex)[0].reps) == want, clip

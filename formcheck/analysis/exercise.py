@@ -99,6 +99,10 @@ class RepSpec:
     # where the rep began (negative: fell at least this far). A bridge's pelvis must rise: a
     # knee drawn up (a march) moves the hip angle but not the pelvis.
     confirm: tuple[tuple[str, float], ...] = ()
+    # (measure, low, high): a rep counts only if that measure's median through the rep lies
+    # within low..high: the body in the exercise's position (a push-up's hips straight, not
+    # folded over the knees as in a child's pose with the arms reaching forward).
+    within: tuple[tuple[str, float, float], ...] = ()
     # After the first reps, a rep counts from this fraction of the person's own typical range
     # (median of their reps so far) when that is below min_range: heel bridges, partial squats.
     own_range: float = 0.7
@@ -647,20 +651,26 @@ def _rep(r: _Reader, data: dict, measures: dict[str, MeasureSpec]) -> RepSpec:
     t = r.table(data, ("rep",), required=True)
     r.unknown(t, ("rep",), set(RepSpec.__dataclass_fields__))
     confirm = _conditions(r, t, ("rep", "confirm"), measures, 1, '["measure", change]')
+    within = _conditions(r, t, ("rep", "within"), measures, 2, '["measure", low, high]')
     key = measures[_measure_name(r, measures, r.get(t, ("rep", "key"), str), ("rep", "key"))]
     kw = {k: _num(r, t, ("rep", k)) for k in RepSpec.__dataclass_fields__
-          if k not in ("key", "direction", "confirm", "working_leg") and k in t}
+          if k not in ("key", "direction", "confirm", "within", "working_leg") and k in t}
     for k in ("top", "start", "min_range", "start_band", "hold_band"):
         _check_unit(r, ("rep", k), kw.get(k), key)
     for name, change in confirm:
         _check_unit(r, ("rep", "confirm"), change, measures[name])
+    for name, low, high in within:
+        _check_unit(r, ("rep", "within"), low, measures[name])
+        _check_unit(r, ("rep", "within"), high, measures[name])
+        if low > high:
+            raise r.fail(("rep", "within"), f"{name}: high must be at least low ({low:g})")
     if key.unit == "ratio":
         kw = {k: v for k, v in RATIO_DEFAULTS.items() if k in RepSpec.__dataclass_fields__
               } | kw
     rep = RepSpec(key=key.name,
                   direction=r.get(t, ("rep", "direction"), str, "up",
                                   ("up", "down", "either")),
-                  confirm=tuple(confirm), **kw,
+                  confirm=tuple(confirm), within=tuple(within), **kw,
                   working_leg=_measure_name(r, measures, t["working_leg"],
                                             ("rep", "working_leg"))
                   if "working_leg" in t else None)

@@ -66,6 +66,8 @@ DOCS: dict[str, dict[str, str]] = {
         "max_gap_s": "a rep unseen for longer is abandoned (seconds)",
         "confirm": '[["measure", change], ...]: a rep counts only if that measure also moved '
                    "this far from where the rep began (negative: fell this far)",
+        "within": '[["measure", low, high], ...]: a rep counts only if that measure\'s median '
+                  "through the rep lies within low..high (the body in the exercise's position)",
         "own_range": "after the first reps, a rep counts from this fraction of the person's "
                      "typical range when that is below min_range",
         "start": "reps start from a rest on this side of it (below for up, above for down)",
@@ -216,7 +218,7 @@ def render() -> str:
         "functions divide a length by the measure's `scale` segment (0.5 = half that segment), "
         "the rest give degrees. Every threshold is in the unit of the measure it applies to: "
         "`top`, `start`, `min_range`, `start_band`, `hold_band`, `low`, `high`, `margin` in "
-        "the key's, a `confirm` or `also` value and a fault's `below` / `above` in its "
+        "the key's, a `confirm`, `within` or `also` value and a fault's `below` / `above` in its "
         "measure's. A ratio key takes the ratio defaults in the tables below.",
         "",
         "A value the wrong size for its unit is refused: on a ratio measure, a level (`top`, "

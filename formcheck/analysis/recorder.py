@@ -17,7 +17,7 @@ from formcheck.analysis.side import working_leg
 from formcheck.analysis.state import SIDES, Side
 
 SET_GAP_S = 30.0  # a pause longer than this starts a new set
-SEEN_THROUGH = 0.8  # `both_sides`: the other side is judged when measured in this share of frames
+SEEN_THROUGH = 0.8  # `both_sides`, `within`: judged on a measure read in this share of frames
 
 
 class Recorder:
@@ -60,8 +60,9 @@ class Recorder:
 
     def confirmed(self, times: np.ndarray, values: np.ndarray) -> bool:
         """The rep's `confirm` measures moved as far as required from where the rep began: the
-        lowest they read in its first 0.3 s, as the pelvis may start rising before the key
-        leaves its rest. A measure that could not be seen during the rep is not judged."""
+        lowest (for a fall: the highest) they read in its first 0.3 s, as the pelvis may start
+        rising before the key leaves its rest. A measure not seen during the rep is not
+        judged."""
         assert self.spec.rep is not None
         for name, change in self.spec.rep.confirm:
             if not len(values):
@@ -70,9 +71,23 @@ class Recorder:
             ok = np.isfinite(col)
             if not ok.any():
                 continue
-            start = float(np.min(col[ok][times[ok] <= times[ok][0] + 0.3]))
+            early = col[ok][times[ok] <= times[ok][0] + 0.3]
+            start = float(np.min(early) if change >= 0 else np.max(early))
             moved = float(np.max(col[ok]) - start if change >= 0 else start - np.min(col[ok]))
             if moved < abs(change):
+                return False
+        return True
+
+    def in_position(self, values: np.ndarray) -> bool:
+        """The rep's `within` measures, by their median through the rep, inside their bands.
+        Judged only on a measure seen in SEEN_THROUGH of the rep's frames: legs hidden behind
+        the body (a push-up filmed head-on) are the model's guess."""
+        assert self.spec.rep is not None
+        for name, low, high in self.spec.rep.within:
+            col = values[:, self.names.index(name)] if len(values) else np.array([])
+            seen = col[np.isfinite(col)]
+            if (len(seen) and len(seen) >= SEEN_THROUGH * len(col)
+                    and not low <= float(np.median(seen)) <= high):
                 return False
         return True
 
@@ -104,7 +119,8 @@ class Recorder:
         times, values = side_arrays(frames, side)
         key = values[:, self.key_index] if len(values) else np.array([])
         finite = np.isfinite(key)
-        if not finite.any() or not self.confirmed(times, values):
+        if (not finite.any() or not self.confirmed(times, values)
+                or not self.in_position(values)):
             return None
         if not self.both_sides_moved(frames, side):
             return None

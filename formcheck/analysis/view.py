@@ -128,6 +128,22 @@ def level_for_pitched_camera(world: np.ndarray | None) -> bool:
         for p in np.radians(np.arange(0.0, MAX_PITCH + 1.0, 5.0)))  # up: y down, z away
 
 
+def standing_for_pitched_camera(world: np.ndarray | None) -> bool:
+    """Torso and thighs (world landmarks) both within UPRIGHT_MAX_TILT of the vertical of a
+    camera looking down by one pitch of 0 to MAX_PITCH (tried every 5 degrees): a person
+    standing straight. From a camera looking down 40 degrees a standing torso reads only 50
+    above the camera's horizontal, a lying one seen from the feet end 40: what tells them apart
+    is that the standing one leans its top toward the camera, and the thighs go with it."""
+    if world is None or not np.isfinite(world[[11, 12, 23, 24, 25, 26]]).all():
+        return False
+    thigh = (world[23] + world[24]) / 2 - (world[25] + world[26]) / 2  # knees -> hips: up
+    limbs = [v / n for v in (_torso(world), thigh) if (n := float(np.linalg.norm(v)))]
+    least = math.cos(math.radians(UPRIGHT_MAX_TILT))
+    return len(limbs) == 2 and any(
+        all(float(v @ (0.0, -math.cos(p), -math.sin(p))) >= least for v in limbs)
+        for p in np.radians(np.arange(0.0, MAX_PITCH + 1.0, 5.0)))
+
+
 def on_side(world: np.ndarray | None) -> bool:
     """The pelvis turned on its side: the hip-to-hip line (world landmarks) at least ON_SIDE_MIN
     above the horizontal. Depth noise only flattens it, so it does not fake a side-lying."""
@@ -140,7 +156,9 @@ def on_side(world: np.ndarray | None) -> bool:
 
 def _lying(elev: float, world: np.ndarray | None) -> bool:
     """Lying: the torso near horizontal, or lifted (propped on an arm) with the pelvis on its
-    side, or torso and thighs flat for a camera looking down."""
+    side, or torso and thighs flat for a camera looking down; never standing straight."""
+    if standing_for_pitched_camera(world):
+        return False
     return (elev <= LYING_MAX_ELEVATION or (elev <= PROPPED_MAX_ELEVATION and on_side(world))
             or level_for_pitched_camera(world))
 
