@@ -120,6 +120,20 @@ def test_a_plank_filmed_from_the_front_or_side_is_timed(clip):
     assert analyse(_track(clip), "plank_hip_extension")[0].reps == []
 
 
+@pytest.mark.slow
+def test_a_plank_filmed_by_a_camera_looking_down_is_timed():
+    # A laptop on a sofa looking down 40 degrees: the upper arm, vertical under the shoulder,
+    # leans 40 off the camera's vertical. The plank is told by the arm against the torso and
+    # the hips open, which no camera angle changes; a child's pose has neither.
+    truth = _truth()
+    for clip, yaw in (("plank_sbc_1", 30), ("plank_kun_1", 60), ("plank_kai_1", 0)):
+        want = float(truth[clip]["true_rep_count"].split()[1])
+        res, _ = analyse(camera_view(_track(clip), yaw, 40), "plank")
+        assert sum(h.hold_s for h in res.holds) == pytest.approx(want, abs=0.5), clip
+    res, _ = analyse(camera_view(_track("no_exercise_pbg_2"), 90, 40), "plank")
+    assert sum(h.hold_s for h in res.holds) < 1.0
+
+
 def test_a_check_that_cannot_be_seen_is_reported_not_judged():
     track = _track("glute_bridge_ndn_1")
     hidden = PoseTrack(**{**track.__dict__})
