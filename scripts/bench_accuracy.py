@@ -14,8 +14,9 @@ Prints (plain text):
    and mean absolute error;
 4. with --views (tracks only): each side-view rep clip's world landmarks rotated to camera yaws
    0-90 deg and pitches 0, 20 and 40 deg (tests/views.py), the count at each, the share of clips
-   exact per yaw, and how many are exact at every yaw 0-60 deg; then every zero check seen from
-   yaw 0/30/60/90 at the same pitches, and the views where it counted something.
+   exact per yaw, and how many are exact at every yaw 0-60 deg; each hold clip's hold time at
+   the same views; then every zero check seen from yaw 0/30/60/90 at the same pitches, and the
+   views where it counted something.
 
 What each clip checks comes from the manifest, by rule:
 - the exercise from the clip name's prefix (EXERCISE_RULES); the plank clips use the `plank`
@@ -577,6 +578,53 @@ def run_views(plans: list[ClipPlan], track_dir: Path) -> dict:
             "exact_to_60_high": high, "n": len(rows)}
 
 
+def run_hold_views(plans: list[ClipPlan], track_dir: Path) -> dict:
+    """Every hold clip's track seen from YAWS x PITCHES: the hold time at each view."""
+    from formcheck.pose.landmarks import PoseTrack
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    rows = []
+    for p in plans:
+        check = p.checks[0] if p.checks and not p.skip else None
+        path = track_dir / f"{p.clip}.npz"
+        if check is None or check.kind != "hold" or check.hold_s is None or not path.exists():
+            continue
+        track = PoseTrack.load(path)
+        grid: dict[int, dict[int, tuple[float | None, bool]]] = {}
+        with tempfile.TemporaryDirectory() as tmp:
+            for pitch in PITCHES:
+                grid[pitch] = {}
+                for yaw in YAWS:
+                    try:
+                        r = view_result(track, check, yaw, pitch, Path(tmp))
+                        grid[pitch][yaw] = (r.hold_total, r.passed)
+                    except Exception as exc:  # reported as a failed cell
+                        print(f"  {p.clip} yaw {yaw} pitch {pitch}: {exc}", file=sys.stderr)
+                        grid[pitch][yaw] = (None, False)
+        rows.append({"clip": p.clip, "exercise": check.name, "hold_s": check.hold_s,
+                     "grid": grid})
+    per_pitch = {pitch: sum(r["grid"][pitch][y][1] for r in rows for y in YAWS)
+                 for pitch in PITCHES}
+    return {"clips": rows, "within_per_pitch": per_pitch, "cells_per_pitch": len(rows) * len(YAWS)}
+
+
+def print_hold_views(hv: dict) -> None:
+    yaws = "".join(f"{y:>6}" for y in YAWS)
+    print(f"Hold clips seen from other views: hold time (s) per camera yaw and pitch; "
+          f"* = off by more than {HOLD_TOL_S} s")
+    print(f"{'clip':<28} {'exercise':<22} {'true':>5} {'pitch':>5} {yaws}")
+    for r in hv["clips"]:
+        for i, pitch in enumerate(PITCHES):
+            cells = "".join("     ?" if got is None else f"{got:>5.1f}{' ' if ok else '*'}"
+                            for got, ok in (r["grid"][pitch][y] for y in YAWS))
+            name, ex, true = ((r["clip"], r["exercise"], f"{r['hold_s']:.1f}") if i == 0
+                              else ("", "", ""))
+            print(f"{name:<28} {ex:<22} {true:>5} {pitch:>5} {cells}")
+    n = hv["cells_per_pitch"]
+    print("holds within " + f"{HOLD_TOL_S} s: " + ", ".join(
+        f"pitch {p} {hv['within_per_pitch'][p]}/{n}" for p in PITCHES))
+
+
 def run_zero_views(plans: list[ClipPlan], track_dir: Path) -> dict:
     """Every zero check of every clip, its track seen from ZERO_YAWS x PITCHES: the cells that
     count something (reps, or ZERO_HOLD_S of hold) where nothing was done."""
@@ -707,6 +755,9 @@ def main(argv: list[str] | None = None) -> int:
             print()
             out["views"] = run_views(plans, args.track_dir)
             print_views(out["views"])
+            print()
+            out["hold_views"] = run_hold_views(plans, args.track_dir)
+            print_hold_views(out["hold_views"])
             print()
             out["zero_views"] = run_zero_views(plans, args.track_dir)
             print_zero_views(out["zero_views"])

@@ -194,3 +194,23 @@ def test_exact_to(bench):
     assert bench.exact_to(grid, 2) == 30
     grid[0][0] = 0
     assert bench.exact_to(grid, 2) is None
+
+
+@pytest.mark.slow
+def test_holds_and_zero_checks_seen_from_other_views(bench):
+    # A committed plank track: its hold timed at every view, its no-leg-lift zero check at
+    # the zero views, and the tallies made of those cells.
+    c = bench.Check
+    plan = bench.ClipPlan("plank_kai_1", "plank_kai_1.mp4", "side", "side", [],
+                          [c("plank_kai_1", "plank", None, "hold", None, 3.9),
+                           c("plank_kai_1", "plank_hip_extension", None, "zero_reps", 0)])
+    tracks = Path(__file__).resolve().parents[1] / "samples" / "tracks"
+    hv = bench.run_hold_views([plan], tracks)
+    (row,) = hv["clips"]
+    assert hv["cells_per_pitch"] == len(bench.YAWS)
+    got, ok = row["grid"][0][0]
+    assert ok and got == pytest.approx(3.9, abs=0.5)
+    assert hv["within_per_pitch"][0] == sum(row["grid"][0][y][1] for y in bench.YAWS)
+    zv = bench.run_zero_views([plan], tracks)
+    assert zv["n"] == 1 and zv["cells"] == len(bench.ZERO_YAWS) * len(bench.PITCHES)
+    assert zv["cells_failed"] == len(zv["checks"][0]["failed"])
