@@ -148,6 +148,26 @@ def test_a_rep_begun_as_the_person_comes_into_view_counts():
     assert len(analyse(late, "squat")[0].reps) == truth.n_reps == 3
 
 
+def test_a_frame_lost_while_the_view_check_settles_does_not_restart_it():
+    # Standing, then lying down, with one frame in every six lost once lying (a dim room):
+    # placement still settles as it does with every frame seen, instead of restarting its
+    # 0.5 s at every lost frame (which never let it settle).
+    track, _ = k.still(k.standing, 1.0).then(k.still(k.supine_bridge, 3.0)).render()
+    lost = [t for t in track.t_s[3::6] if t > 1.0]
+    lossy = track
+    for t in lost:
+        lossy = k.occlude(lossy, t - 0.01, t + 0.01)
+    assert (~lossy.detected).sum() == len(lost) >= 10
+
+    def placed_at(tr):
+        view = ViewCheck(get_exercise("glute_bridge").camera)
+        return next((f.t_s for f in tr.frames() if view.update(f, "right")), None)
+
+    clean = placed_at(track)
+    assert clean is not None and 1.0 < clean < 3.0
+    assert placed_at(lossy) == pytest.approx(clean, abs=0.05)
+
+
 def test_getting_into_position_is_not_replayed_as_a_rep():
     # Seen standing, then lying down: the settling time after lying down is the arrival,
     # which the view check does not hand back to the counter (only a person just come into

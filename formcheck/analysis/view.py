@@ -213,14 +213,22 @@ _MIRROR = _mirror_index()
 
 
 class _Debounced:
-    """A boolean verdict whose change must persist `settle_s` to take effect."""
+    """A boolean verdict whose change must persist `settle_s` to take effect. A frame with no
+    verdict (nobody found in it) within `settle_s` of the last one neither confirms nor
+    cancels a pending change: a lost frame is a gap, not a person seen out of position."""
 
     def __init__(self, settle_s: float):
         self.settle_s, self.value = settle_s, False
         self.since = 0.0  # when the current value began to be seen (before it took effect)
         self._pending: tuple[bool, float] | None = None
+        self._known_t: float | None = None  # the last frame with a verdict
 
-    def update(self, value: bool, t: float, first: bool) -> bool:
+    def update(self, value: bool, t: float, first: bool, known: bool = True) -> bool:
+        if not known and self._pending is not None and self._known_t is not None and (
+                t - self._known_t < self.settle_s):
+            return self.value
+        if known:
+            self._known_t = t
         if value != self.value:
             if self._pending is None or self._pending[0] != value:
                 self._pending = (value, t)
@@ -277,7 +285,7 @@ class ViewCheck:
         dt = self.dt = 0.0 if self._last_t is None else min(max(t - self._last_t, 0.0), 1.0)
         self._last_t = t
         ok = self._ok.update(j.ok, t, first)
-        placed = self._in_position.update(j.in_position, t, first)
+        placed = self._in_position.update(j.in_position, t, first, known=pose.detected)
         self.cue = None if ok else (j.cue or self.cue)
         if not placed:
             self.out_time += dt
