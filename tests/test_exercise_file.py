@@ -60,6 +60,7 @@ def test_good_file_loads(tmp_path):
     # the person's vertical is for elevations and from-vertical angles only
     ('reflex_above = true', 'up = "standing"', "measures.hip.up", 11),
     ('reflex_above = true', 'up = "floor"', "measures.hip.up", 11),
+    ('posture = "lying"', 'posture = "lying"\nfaces = "sideways"', "camera.faces", 9),
     # a rep's position band: a known measure, low no higher than high
     ('min_range = 20', 'min_range = 20\nwithin = [["hips", 120, 180]]', "rep.within.0", 17),
     ('min_range = 20', 'min_range = 20\nwithin = [["hip", 180, 120]]', "rep.within", 17),

@@ -450,7 +450,7 @@ def test_holds_filmed_from_the_front_are_timed_and_the_view_is_advice(ex):
 def test_clamshell_filmed_side_on_to_a_person_on_their_back_is_refused():
     track, _ = k.reps(k.supine_bridge, 3).render()  # lying on the back, side view
     res, states = analyse(track, "clamshell")
-    assert res.reps == [] and states[-1].cue.code == "turn_front"
+    assert res.reps == [] and states[-1].cue.code == "lie_on_side"  # facing up, not sideways
 
 
 def test_wrong_posture_asks_to_lie_down_or_stand_up():

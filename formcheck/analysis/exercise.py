@@ -37,6 +37,9 @@ else:  # pragma: no cover
 
 VIEWS = ("side", "front", "any")
 POSTURES = ("lying", "upright", "any")
+# Which way the front of the body faces while lying: up (on the back), down (face down), to
+# the side (side-lying), or any.
+FACES = ("up", "down", "side", "any")
 SIDE_MODES = ("bilateral", "per_side")
 # together: both sides work at once (a bridge), so left/right only says where the camera stood;
 # one_at_a_time: a session does one side (a clamshell), and the other side must follow.
@@ -71,6 +74,7 @@ class CameraSpec:
     hint: str = ""
     max_width: float | None = None  # overrides view.py's side-on / facing width-ratio limits
     min_width: float | None = None
+    faces: str = "any"  # FACES
 
 
 @dataclass(frozen=True)
@@ -606,7 +610,7 @@ def _measure_name(r: _Reader, measures: dict[str, MeasureSpec], val: str,
 def _camera(r: _Reader, data: dict) -> CameraSpec:
     cam = r.table(data, ("camera",))
     r.unknown(cam, ("camera",), {"view", "posture", "required", "hint", "max_width",
-                                 "min_width"})
+                                 "min_width", "faces"})
     required = r.get(cam, ("camera", "required"), list, list(CameraSpec.required))
     for pt in required:
         if not isinstance(pt, str) or pt not in point_names():
@@ -618,6 +622,7 @@ def _camera(r: _Reader, data: dict) -> CameraSpec:
         r.get(cam, ("camera", "hint"), str, ""),
         _num(r, cam, ("camera", "max_width"), None),
         _num(r, cam, ("camera", "min_width"), None),
+        r.get(cam, ("camera", "faces"), str, "any", FACES),
     )
 
 

@@ -27,6 +27,9 @@ DOCS: dict[str, dict[str, str]] = {
     "camera": {
         "view": "where the camera should stand: advice, counting goes on from any view",
         "posture": "the body's position while in place; out of it nothing is counted",
+        "faces": '"up" (on the back), "down" (face down), "side" (side-lying) or "any": '
+                 "which way the front of the body faces in place; facing otherwise, nothing "
+                 "is counted",
         "required": "point names that must be seen for the person to be in view",
         "hint": "camera placement advice shown to the person",
         "max_width": "overrides the view check's shoulder/hip width-ratio limit (side-on)",
@@ -260,6 +263,7 @@ def render() -> str:
         "",
         f"- views (`camera.view`): {_words(ex.VIEWS)}",
         f"- postures (`camera.posture`): {_words(ex.POSTURES)}",
+        f"- facing (`camera.faces`): {_words(ex.FACES)}",
         f"- side modes (`side.mode`): {_words(ex.SIDE_MODES)}",
         f"- side works (`side.works`): {_words(ex.SIDE_WORKS)}",
         f"- statistics (`stat`): {_words(ex.STATS)}",

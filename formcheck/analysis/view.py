@@ -45,6 +45,13 @@ UPRIGHT_MAX_TILT = 25.0
 # camera's frame (a push-up filmed from the feet end by a phone on a table reads 45-60). The
 # thighs tell it from a torso leaning away over standing legs, which looks the same.
 LEVEL_MAX_TILT = 25.0
+# Which way the front of the body faces: its elevation (world landmarks, camera-aligned) is
+# +90 straight up, -90 face down. On the back it read +29 to +84 on the real clips, face down
+# -47 to -87, on one side -15 to +11; a camera looking down by p moves a level front by up to
+# p. A posture is refused only clearly beyond these: a side-lying front never reads past
+# MAX_PITCH from level.
+FACING_MARGIN = 25.0  # on the back: refused below -25; face down: above +25
+SIDE_MAX_FRONT = 60.0  # side-lying: refused beyond +-60
 MIN_VIS = 0.3
 EDGE = 0.02  # normalised margin: a landmark this far outside the frame is "cut off"
 
@@ -53,6 +60,9 @@ CUES = {
     "turn_side": Cue("turn_side", "Turn side-on to the camera", "setup"),
     "turn_front": Cue("turn_front", "Face the camera", "setup"),
     "lie_down": Cue("lie_down", "Get into position on the floor", "setup"),
+    "lie_on_back": Cue("lie_on_back", "Lie on your back", "setup"),
+    "face_down": Cue("face_down", "Turn to face the floor", "setup"),
+    "lie_on_side": Cue("lie_on_side", "Lie on your side", "setup"),
     "stand_up": Cue("stand_up", "Stand up to start", "setup"),
     "whole_body": Cue("whole_body", "Get your whole body in view", "setup"),
 }
@@ -154,6 +164,48 @@ def on_side(world: np.ndarray | None) -> bool:
                         ) >= ON_SIDE_MIN
 
 
+def front_votes(world: np.ndarray | None) -> list[float]:
+    """Elevations (degrees) above the camera's horizontal of the direction the front of the
+    body faces, as two independent witnesses tell it: the chest's normal (torso x hip-to-hip
+    line, which a left/right mix-up of the model flips) and the head's forward line (ears to
+    nose, which it does not). Each where seen; none without world landmarks."""
+    if world is None:
+        return []
+    votes = []
+    torso, across = _world_torso(world), (world[24] + world[12] - world[23] - world[11]) / 2
+    if torso is not None and np.isfinite(across).all():
+        votes.append(np.cross(torso, across))
+    if np.isfinite(world[[0, 7, 8]]).all():
+        votes.append(world[0] - (world[7] + world[8]) / 2)
+    return [math.degrees(math.asin(max(-1.0, min(1.0, -float(v[1]) / n))))
+            for v in votes if (n := float(np.linalg.norm(v))) and math.isfinite(n)]
+
+
+def front_elevation(world: np.ndarray | None) -> float:
+    """The mean of front_votes; NaN with none."""
+    votes = front_votes(world)
+    return float(np.mean(votes)) if votes else math.nan
+
+
+def facing_cue(faces: str, world: np.ndarray | None) -> Cue | None:
+    """The cue when the body clearly faces otherwise than `faces` (FACES): the witnesses'
+    mean beyond the margin, and none of them clearly saying the posture is right (the chest
+    of a person the model mixed left for right says face down, their head still says up).
+    Else None."""
+    votes = front_votes(world)
+    if faces == "any" or not votes:
+        return None
+    mean = float(np.mean(votes))
+    if faces == "up" and mean < -FACING_MARGIN and max(votes) < FACING_MARGIN:
+        return CUES["lie_on_back"]
+    if faces == "down" and mean > FACING_MARGIN and min(votes) > -FACING_MARGIN:
+        return CUES["face_down"]
+    if faces == "side" and abs(mean) > SIDE_MAX_FRONT and min(abs(v) for v in votes) > (
+            FACING_MARGIN):
+        return CUES["lie_on_side"]
+    return None
+
+
 def _lying(elev: float, world: np.ndarray | None) -> bool:
     """Lying: the torso near horizontal, or lifted (propped on an arm) with the pelvis on its
     side, or torso and thighs flat for a camera looking down; never standing straight."""
@@ -174,6 +226,8 @@ def judge(pose: PoseFrame, camera: CameraSpec, side: str, moving: bool = False
     wr, elev = width_ratio(px), world_torso_elevation(pose.world, px)
     if camera.posture == "lying" and not moving and not _lying(elev, pose.world):
         return ViewJudgement(False, CUES["lie_down"], wr, elev, False)
+    if not moving and (cue := facing_cue(camera.faces, pose.world)) is not None:
+        return ViewJudgement(False, cue, wr, elev, False)
     if (camera.posture == "upright" and elev < UPRIGHT_MIN_ELEVATION and not moving
             and not upright_for_pitched_camera(pose.world)):
         return ViewJudgement(False, CUES["stand_up"], wr, elev, False)
