@@ -17,6 +17,8 @@ Prints (plain text):
    exact per yaw, and how many are exact at every yaw 0-60 deg; each hold clip's hold time at
    the same views; then every zero check seen from yaw 0/30/60/90 at the same pitches, and the
    views where it counted something.
+5. with --cross (tracks only): every clip as every rep exercise but its own, and the cells
+   that counted reps (one exercise taken for another).
 
 What each clip checks comes from the manifest, by rule:
 - the exercise from the clip name's prefix (EXERCISE_RULES); the plank clips use the `plank`
@@ -670,6 +672,44 @@ def print_zero_views(zv: dict) -> None:
           f"cells passing {zv['cells'] - zv['cells_failed']}/{zv['cells']}")
 
 
+def run_cross(plans: list[ClipPlan], track_dir: Path, catalogue: dict) -> dict:
+    """Every clip's track through every rep exercise of the catalogue other than the clip's
+    own (its main check's): the (clip, exercise) cells that count reps. Bridges on each other's
+    clips may be fair; a push-up counted as a bridge, a squat as a leg swing is not."""
+    exercises = sorted(ex for ex, spec in catalogue.items() if spec.kind == "reps")
+    rows = []
+    for p in plans:
+        path = track_dir / f"{p.clip}.npz"
+        if p.skip or not path.exists():
+            continue
+        own = p.checks[0].exercise if p.checks and not p.zero_all else None
+        counts = {}
+        for ex in exercises:
+            if ex == own:
+                continue
+            check = Check(p.clip, ex, None, "zero_reps", 0)
+            try:
+                counts[ex] = measure(analyze_track_file(path, check), check).count
+            except Exception as exc:  # a failed run is a cell counted as failed
+                print(f"  {p.clip} as {ex}: {exc}", file=sys.stderr)
+                counts[ex] = None
+        rows.append({"clip": p.clip, "own": own, "counts": counts})
+    cells = [c for r in rows for c in r["counts"].values()]
+    counted = [c for c in cells if c != 0]
+    return {"clips": rows, "exercises": exercises, "cells": len(cells),
+            "cells_counting": len(counted), "reps": sum(c or 0 for c in counted)}
+
+
+def print_cross(cross: dict) -> None:
+    print("Each clip as every other rep exercise: the exercises that counted reps (n)")
+    for r in cross["clips"]:
+        hits = [f"{ex} {'?' if n is None else n}" for ex, n in r["counts"].items() if n != 0]
+        if hits:
+            print(f"  {r['clip']:<28} ({r['own'] or 'no exercise'}): {', '.join(hits)}")
+    print(f"(clip, other exercise) cells counting reps: {cross['cells_counting']}/"
+          f"{cross['cells']}, {cross['reps']} reps in all")
+
+
 def print_views(views: dict) -> None:
     yaws = "".join(f"{y:>3} " for y in YAWS)
     print("Augmented views: side-view rep clips, world landmarks rotated to camera yaw (deg) "
@@ -725,6 +765,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                     help="videos: pose model lite, full or heavy, or a comma list of them")
     ap.add_argument("--views", action="store_true",
                     help="tracks: also the side-view rep clips seen from other camera angles")
+    ap.add_argument("--cross", action="store_true",
+                    help="tracks: also every clip as every other rep exercise")
     ap.add_argument("--only", metavar="SUBSTR", help="only clips whose name contains this")
     ap.add_argument("--json", type=Path, metavar="FILE", help="write all figures here")
     return ap.parse_args(argv)
@@ -761,6 +803,10 @@ def main(argv: list[str] | None = None) -> int:
             print()
             out["zero_views"] = run_zero_views(plans, args.track_dir)
             print_zero_views(out["zero_views"])
+        if args.cross:
+            print()
+            out["cross"] = run_cross(plans, args.track_dir, catalogue)
+            print_cross(out["cross"])
     else:
         for variant in [m.strip() for m in args.model.split(",") if m.strip()]:
             out["runs"][variant] = bench_model(plans, args.videos, variant)

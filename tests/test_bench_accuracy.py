@@ -214,3 +214,23 @@ def test_holds_and_zero_checks_seen_from_other_views(bench):
     zv = bench.run_zero_views([plan], tracks)
     assert zv["n"] == 1 and zv["cells"] == len(bench.ZERO_YAWS) * len(bench.PITCHES)
     assert zv["cells_failed"] == len(zv["checks"][0]["failed"])
+
+
+@pytest.mark.slow
+def test_each_clip_as_every_other_exercise(bench):
+    # A committed push-up track through every other rep exercise: no bridge, squat or swing
+    # counted, and the tally made of those cells.
+    from formcheck.analysis.exercise import builtin_exercises
+
+    catalogue = builtin_exercises()
+    c = bench.Check
+    plan = bench.ClipPlan("pushup_hwo_1", "pushup_hwo_1.mp4", "side", "side", [],
+                          [c("pushup_hwo_1", "push_up", None, "reps", 4)])
+    tracks = Path(__file__).resolve().parents[1] / "samples" / "tracks"
+    cross = bench.run_cross([plan], tracks, catalogue)
+    (row,) = cross["clips"]
+    assert "push_up" not in row["counts"] and "plank" not in row["counts"]  # own; a hold
+    assert cross["cells"] == len(cross["exercises"]) - 1 == len(row["counts"])
+    for ex in ("glute_bridge", "chair_bridge", "squat", "leg_swing", "single_leg_rdl"):
+        assert row["counts"][ex] == 0, ex
+    assert cross["cells_counting"] == sum(n != 0 for n in row["counts"].values())
