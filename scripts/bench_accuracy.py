@@ -514,37 +514,32 @@ def print_view_mapping(plans: list[ClipPlan]) -> None:
 
 # ----------------------------------------------------------------------------- views
 
-def view_result(track, check: Check, yaw: float, pitch: float, tmp: Path) -> Result:
-    from views import camera_view  # tests/views.py, on sys.path
+def view_results(track, check: Check, yaws: tuple[int, ...] = YAWS) -> dict:
+    """{pitch: {yaw: Result}}: `check` on the track seen from each of `yaws` x PITCHES
+    (tests/views.py); a run that fails is a Result with its error (not passed, no count)."""
+    if str(ROOT / "tests") not in sys.path:
+        sys.path.insert(0, str(ROOT / "tests"))
+    from views import camera_view
 
-    path = tmp / f"view_{yaw}_{pitch}.npz"
-    camera_view(track, yaw, pitch).save(path)
-    try:
-        return measure(analyze_track_file(path, check), check)
-    finally:
-        path.unlink(missing_ok=True)
-
-
-def view_count(track, check: Check, yaw: float, pitch: float, tmp: Path) -> int | None:
-    return view_result(track, check, yaw, pitch, tmp).count
-
-
-def view_grid(check: Check, track_path: Path) -> dict:
-    """{pitch: {yaw: count or None}} for one clip's track seen from the other views."""
-    from formcheck.pose.landmarks import PoseTrack
-
-    track = PoseTrack.load(track_path)
-    grid: dict[int, dict[int, int | None]] = {}
+    grid: dict[int, dict[int, Result]] = {}
     with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "view.npz"
         for pitch in PITCHES:
             grid[pitch] = {}
-            for yaw in YAWS:
+            for yaw in yaws:
                 try:
-                    grid[pitch][yaw] = view_count(track, check, yaw, pitch, Path(tmp))
+                    camera_view(track, yaw, pitch).save(path)
+                    grid[pitch][yaw] = measure(analyze_track_file(path, check), check)
                 except Exception as exc:  # reported as a failed cell
                     print(f"  {check.clip} yaw {yaw} pitch {pitch}: {exc}", file=sys.stderr)
-                    grid[pitch][yaw] = None
+                    grid[pitch][yaw] = Result(check, error=f"{type(exc).__name__}: {exc}")
     return grid
+
+
+def _load_track(path: Path):
+    from formcheck.pose.landmarks import PoseTrack
+
+    return PoseTrack.load(path)
 
 
 def exact_to(grid: dict, expected: int, pitches: tuple[int, ...] = ACCEPT_PITCHES) -> int | None:
@@ -558,7 +553,6 @@ def exact_to(grid: dict, expected: int, pitches: tuple[int, ...] = ACCEPT_PITCHE
 
 
 def run_views(plans: list[ClipPlan], track_dir: Path) -> dict:
-    sys.path.insert(0, str(ROOT / "tests"))
     rows = []
     for p in plans:
         if p.skip or p.view != "side" or not p.checks:
@@ -568,7 +562,8 @@ def run_views(plans: list[ClipPlan], track_dir: Path) -> dict:
             continue
         path = track_dir / f"{p.clip}.npz"
         if path.exists():
-            grid = view_grid(check, path)
+            grid = {pitch: {yaw: r.count for yaw, r in row.items()}
+                    for pitch, row in view_results(_load_track(path), check).items()}
             rows.append({"clip": p.clip, "exercise": check.name, "expected": check.reps,
                          "grid": grid, "exact_to": exact_to(grid, check.reps)})
     per_yaw = {pitch: {yaw: sum(r["grid"][pitch][yaw] == r["expected"] for r in rows)
@@ -582,27 +577,14 @@ def run_views(plans: list[ClipPlan], track_dir: Path) -> dict:
 
 def run_hold_views(plans: list[ClipPlan], track_dir: Path) -> dict:
     """Every hold clip's track seen from YAWS x PITCHES: the hold time at each view."""
-    from formcheck.pose.landmarks import PoseTrack
-
-    sys.path.insert(0, str(ROOT / "tests"))
     rows = []
     for p in plans:
         check = p.checks[0] if p.checks and not p.skip else None
         path = track_dir / f"{p.clip}.npz"
         if check is None or check.kind != "hold" or check.hold_s is None or not path.exists():
             continue
-        track = PoseTrack.load(path)
-        grid: dict[int, dict[int, tuple[float | None, bool]]] = {}
-        with tempfile.TemporaryDirectory() as tmp:
-            for pitch in PITCHES:
-                grid[pitch] = {}
-                for yaw in YAWS:
-                    try:
-                        r = view_result(track, check, yaw, pitch, Path(tmp))
-                        grid[pitch][yaw] = (r.hold_total, r.passed)
-                    except Exception as exc:  # reported as a failed cell
-                        print(f"  {p.clip} yaw {yaw} pitch {pitch}: {exc}", file=sys.stderr)
-                        grid[pitch][yaw] = (None, False)
+        grid = {pitch: {yaw: (r.hold_total, r.passed) for yaw, r in row.items()}
+                for pitch, row in view_results(_load_track(path), check).items()}
         rows.append({"clip": p.clip, "exercise": check.name, "hold_s": check.hold_s,
                      "grid": grid})
     per_pitch = {pitch: sum(r["grid"][pitch][y][1] for r in rows for y in YAWS)
@@ -630,32 +612,24 @@ def print_hold_views(hv: dict) -> None:
 def run_zero_views(plans: list[ClipPlan], track_dir: Path) -> dict:
     """Every zero check of every clip, its track seen from ZERO_YAWS x PITCHES: the cells that
     count something (reps, or ZERO_HOLD_S of hold) where nothing was done."""
-    from formcheck.pose.landmarks import PoseTrack
-
-    sys.path.insert(0, str(ROOT / "tests"))
     rows, cells = [], 0
     for p in plans:
         checks = [c for c in p.checks if c.zero] if not p.skip else []
         path = track_dir / f"{p.clip}.npz"
         if not checks or not path.exists():
             continue
-        track = PoseTrack.load(path)
-        with tempfile.TemporaryDirectory() as tmp:
-            for check in checks:
-                bad = []
-                for pitch in PITCHES:
-                    for yaw in ZERO_YAWS:
-                        cells += 1
-                        try:
-                            r = view_result(track, check, yaw, pitch, Path(tmp))
-                        except Exception as exc:  # a failed cell is a failure
-                            bad.append((yaw, pitch, f"{type(exc).__name__}"))
-                            continue
-                        if not r.passed:
-                            got = (f"{r.hold_total:.1f}s" if check.kind == "zero_hold"
-                                   else str(r.count))
-                            bad.append((yaw, pitch, got))
-                rows.append({"clip": p.clip, "exercise": check.name, "failed": bad})
+        track = _load_track(path)
+        for check in checks:
+            bad = []
+            for pitch, row in view_results(track, check, ZERO_YAWS).items():
+                for yaw, r in row.items():
+                    cells += 1
+                    if r.error:
+                        bad.append((yaw, pitch, r.error.split(":")[0]))
+                    elif not r.passed:
+                        bad.append((yaw, pitch, f"{r.hold_total:.1f}s"
+                                    if check.kind == "zero_hold" else str(r.count)))
+            rows.append({"clip": p.clip, "exercise": check.name, "failed": bad})
     failed = sum(len(r["failed"]) for r in rows)
     return {"checks": rows, "cells": cells, "cells_failed": failed,
             "checks_clean": sum(not r["failed"] for r in rows), "n": len(rows)}

@@ -84,10 +84,9 @@ class Recorder:
         the body (a push-up filmed head-on) are the model's guess."""
         assert self.spec.rep is not None
         for name, low, high in self.spec.rep.within:
-            col = values[:, self.names.index(name)] if len(values) else np.array([])
+            col = values[:, self.names.index(name)]
             seen = col[np.isfinite(col)]
-            if (len(seen) and len(seen) >= SEEN_THROUGH * len(col)
-                    and not low <= float(np.median(seen)) <= high):
+            if len(seen) >= SEEN_THROUGH * len(col) and not low <= np.median(seen) <= high:
                 return False
         return True
 

@@ -125,33 +125,39 @@ def upright_for_pitched_camera(world: np.ndarray | None) -> bool:
     return g.angle_to_deg(d, camera_pitch_up(d, MAX_PITCH)) <= UPRIGHT_MAX_TILT
 
 
+# The vertical (y down, z away) of a camera looking down by each pitch 0 to MAX_PITCH, every 5
+# degrees: the pitches a lying or standing body is tried against.
+_PITCHED_UPS = np.array([(0.0, -math.cos(p), -math.sin(p))
+                         for p in np.radians(np.arange(0.0, MAX_PITCH + 1.0, 5.0))])
+
+
+def _torso_and_thigh(world: np.ndarray | None) -> np.ndarray | None:
+    """(2, 3) unit vectors in world landmarks: mid-hips to mid-shoulders and mid-knees to
+    mid-hips (both up in a person standing straight); None where they are missing."""
+    if world is None or not np.isfinite(world[[11, 12, 23, 24, 25, 26]]).all():
+        return None
+    limbs = np.array([_torso(world), (world[23] + world[24] - world[25] - world[26]) / 2])
+    n = np.linalg.norm(limbs, axis=1, keepdims=True)
+    return limbs / n if n.all() else None
+
+
 def level_for_pitched_camera(world: np.ndarray | None) -> bool:
     """Torso and thighs (world landmarks) both within LEVEL_MAX_TILT of the floor of a camera
-    looking down by one pitch of 0 to MAX_PITCH (tried every 5 degrees)."""
-    if world is None or not np.isfinite(world[[11, 12, 23, 24, 25, 26]]).all():
-        return False
-    thigh = (world[25] + world[26]) / 2 - (world[23] + world[24]) / 2
-    limbs = [v / n for v in (_torso(world), thigh) if (n := float(np.linalg.norm(v)))]
+    looking down by one pitch of 0 to MAX_PITCH."""
+    limbs = _torso_and_thigh(world)
     most = math.sin(math.radians(LEVEL_MAX_TILT))
-    return len(limbs) == 2 and any(
-        all(abs(float(v @ (0.0, -math.cos(p), -math.sin(p)))) <= most for v in limbs)
-        for p in np.radians(np.arange(0.0, MAX_PITCH + 1.0, 5.0)))  # up: y down, z away
+    return limbs is not None and bool((np.abs(limbs @ _PITCHED_UPS.T) <= most).all(0).any())
 
 
 def standing_for_pitched_camera(world: np.ndarray | None) -> bool:
     """Torso and thighs (world landmarks) both within UPRIGHT_MAX_TILT of the vertical of a
-    camera looking down by one pitch of 0 to MAX_PITCH (tried every 5 degrees): a person
-    standing straight. From a camera looking down 40 degrees a standing torso reads only 50
-    above the camera's horizontal, a lying one seen from the feet end 40: what tells them apart
-    is that the standing one leans its top toward the camera, and the thighs go with it."""
-    if world is None or not np.isfinite(world[[11, 12, 23, 24, 25, 26]]).all():
-        return False
-    thigh = (world[23] + world[24]) / 2 - (world[25] + world[26]) / 2  # knees -> hips: up
-    limbs = [v / n for v in (_torso(world), thigh) if (n := float(np.linalg.norm(v)))]
+    camera looking down by one pitch of 0 to MAX_PITCH: a person standing straight. From a
+    camera looking down 40 degrees a standing torso reads only 50 above the camera's
+    horizontal, a lying one seen from the feet end 40: what tells them apart is that the
+    standing one leans its top toward the camera, and the thighs go with it."""
+    limbs = _torso_and_thigh(world)
     least = math.cos(math.radians(UPRIGHT_MAX_TILT))
-    return len(limbs) == 2 and any(
-        all(float(v @ (0.0, -math.cos(p), -math.sin(p))) >= least for v in limbs)
-        for p in np.radians(np.arange(0.0, MAX_PITCH + 1.0, 5.0)))
+    return limbs is not None and bool((limbs @ _PITCHED_UPS.T >= least).all(0).any())
 
 
 def on_side(world: np.ndarray | None) -> bool:
@@ -168,17 +174,20 @@ def front_votes(world: np.ndarray | None) -> list[float]:
     """Elevations (degrees) above the camera's horizontal of the direction the front of the
     body faces, as two independent witnesses tell it: the chest's normal (torso x hip-to-hip
     line, which a left/right mix-up of the model flips) and the head's forward line (ears to
-    nose, which it does not). Each where seen; none without world landmarks."""
+    nose, which it does not). Each where seen; none without world landmarks. Read on every
+    frame, so in floats (np.cross costs more than the rest)."""
     if world is None:
         return []
+    tx, ty, tz = ((world[11] + world[12] - world[23] - world[24]) / 2).tolist()  # torso
+    ax, ay, az = ((world[12] + world[24] - world[11] - world[23]) / 2).tolist()  # across
+    chest = (ty * az - tz * ay, tz * ax - tx * az, tx * ay - ty * ax)
+    head = (world[0] - (world[7] + world[8]) / 2).tolist()
     votes = []
-    torso, across = _world_torso(world), (world[24] + world[12] - world[23] - world[11]) / 2
-    if torso is not None and np.isfinite(across).all():
-        votes.append(np.cross(torso, across))
-    if np.isfinite(world[[0, 7, 8]]).all():
-        votes.append(world[0] - (world[7] + world[8]) / 2)
-    return [math.degrees(math.asin(max(-1.0, min(1.0, -float(v[1]) / n))))
-            for v in votes if (n := float(np.linalg.norm(v))) and math.isfinite(n)]
+    for v in (chest, head):
+        n = math.hypot(*v)
+        if n and math.isfinite(n):  # NaN where a landmark is missing
+            votes.append(math.degrees(math.asin(max(-1.0, min(1.0, -v[1] / n)))))
+    return votes
 
 
 def front_elevation(world: np.ndarray | None) -> float:
@@ -192,8 +201,8 @@ def facing_cue(faces: str, world: np.ndarray | None) -> Cue | None:
     mean beyond the margin, and none of them clearly saying the posture is right (the chest
     of a person the model mixed left for right says face down, their head still says up).
     Else None."""
-    votes = front_votes(world)
-    if faces == "any" or not votes:
+    votes = front_votes(world) if faces != "any" else []
+    if not votes:
         return None
     mean = float(np.mean(votes))
     if faces == "up" and mean < -FACING_MARGIN and max(votes) < FACING_MARGIN:
@@ -209,10 +218,8 @@ def facing_cue(faces: str, world: np.ndarray | None) -> Cue | None:
 def _lying(elev: float, world: np.ndarray | None) -> bool:
     """Lying: the torso near horizontal, or lifted (propped on an arm) with the pelvis on its
     side, or torso and thighs flat for a camera looking down; never standing straight."""
-    if standing_for_pitched_camera(world):
-        return False
     return (elev <= LYING_MAX_ELEVATION or (elev <= PROPPED_MAX_ELEVATION and on_side(world))
-            or level_for_pitched_camera(world))
+            or level_for_pitched_camera(world)) and not standing_for_pitched_camera(world)
 
 
 def judge(pose: PoseFrame, camera: CameraSpec, side: str, moving: bool = False
